@@ -1,0 +1,36 @@
+"""The ``ward`` command tree. Each domain adds its own sub-command module here."""
+
+from __future__ import annotations
+
+import typer
+
+from ward_core.cli import db_cmd, inventory_cmd, lab_cmd, plugins_cmd
+from ward_core.cli.context import CliState
+from ward_core.config import load_settings
+from ward_core.errors import WardError
+
+app = typer.Typer(
+    name="ward",
+    help="Network automation: inventory, probes, alerts, config backup, topology, gated remediation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(plugins_cmd.app, name="plugins")
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(inventory_cmd.app, name="inventory")
+app.add_typer(lab_cmd.app, name="lab")
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Read settings once and hand them to every sub-command."""
+    ctx.obj = CliState(settings=load_settings())
+
+
+def main() -> None:
+    """Console-script entry point: ward errors become one clear line and exit status 1."""
+    try:
+        app()
+    except WardError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise SystemExit(1) from exc

@@ -1,0 +1,96 @@
+"""Typed settings, read once at start-up and passed explicitly.
+
+Sources, highest priority first: keyword arguments, ``WARD_*`` environment variables, a ``ward.toml``
+file (``WARD_CONFIG`` or ``./ward.toml``), defaults. The embedded default needs no server at all:
+SQLite in the working folder and an in-process queue.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from ward_core.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "ward.toml"
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    """Reads the optional ``ward.toml`` (flat keys matching the field names)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self._data: dict[str, Any] = {}
+        if path is not None and path.is_file():
+            try:
+                self._data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{path}: {exc}") from exc
+            unknown = set(self._data) - set(settings_cls.model_fields)
+            if unknown:
+                raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+class Settings(BaseSettings):
+    """Ward's settings. Every field can be set as ``WARD_<FIELD>`` or in ``ward.toml``."""
+
+    model_config = SettingsConfigDict(env_prefix="WARD_", extra="forbid")
+
+    database_url: str = Field(
+        default="sqlite:///ward.db",
+        description="SQLAlchemy URL; PostgreSQL (postgresql+psycopg://) in production, SQLite by default.",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="redis:// URL of the Dramatiq broker; unset means the in-process queue.",
+    )
+    secrets_file: Path | None = Field(
+        default=None,
+        description="YAML file mapping credential names to their fields (username, password, ...).",
+    )
+    blocked_plugins: list[str] = Field(
+        default_factory=list,
+        description="Plugin names never loaded, even when installed.",
+    )
+    lab_dir: Path = Field(
+        default=Path(".ward-lab"),
+        description="Where the simulated lab keeps its pid file, log and state.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_path = Path(os.environ.get("WARD_CONFIG", DEFAULT_CONFIG_FILE))
+        return (init_settings, env_settings, _TomlFileSource(settings_cls, config_path))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings once; a bad value raises :class:`ConfigError` naming the field."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc
