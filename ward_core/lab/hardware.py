@@ -28,9 +28,7 @@ class HardwareModel:
         names = list(self.fixed_ports)
         slot = self.first_slot
         while len(names) < wanted:
-            names.extend(
-                f"{self.expansion_prefix}{slot}/{port}" for port in range(self.ports_per_slot)
-            )
+            names.extend(f"{self.expansion_prefix}{slot}/{port}" for port in range(self.ports_per_slot))
             slot += 1
         return names[: max(wanted, len(self.fixed_ports))]
 

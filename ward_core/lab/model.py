@@ -3,7 +3,7 @@
 Everything a protocol front end shows is derived from here, so an interface shut over SSH is
 ``down(2)`` over SNMP, vanishes from both ends' LLDP/CDP neighbours and stops carrying traffic.
 
-Counters are computed lazily from the clock (``rate × time while up``) instead of by a ticking
+Counters are computed lazily from the clock (``rate * time while up``) instead of by a ticking
 task, so a thousand idle devices cost no CPU. Time is injectable (``clock``) for tests.
 """
 
@@ -121,6 +121,7 @@ class Device:
     reachable: bool = True
     auth_fail: bool = False
     reply_delay_ms: int = 0
+    packet_loss_pct: int = 0
     cpu_percent: int = 7
     memory_total: int = 2_147_483_648
     memory_used: int = 612_368_384

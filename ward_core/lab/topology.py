@@ -42,17 +42,26 @@ from ward_core.lab.model import COUNTER32, Clock, Device, Interface, LabNetwork
 
 REGIONS = ("west", "east", "north", "south")
 FIRST_ADDRESS = ipaddress.IPv4Address("127.20.0.1")
+NETNS_FIRST_ADDRESS = ipaddress.IPv4Address("198.18.0.1")
+"""In a lab network namespace devices take RFC 2544 benchmarking addresses, routed over a veth."""
 HOST_PORTS_PER_SWITCH = 6
 
 
-def device_address(index: int) -> str:
-    """Loopback address of the ``index``-th device (never a .0 or .255 host).
+def device_address(index: int, first: ipaddress.IPv4Address = FIRST_ADDRESS) -> str:
+    """Address of the ``index``-th device counted from ``first`` (never a .0 or .255 host).
 
     >>> device_address(0), device_address(253), device_address(254)
     ('127.20.0.1', '127.20.0.254', '127.20.1.1')
+    >>> device_address(0, NETNS_FIRST_ADDRESS)
+    '198.18.0.1'
     """
     block, offset = divmod(index, 254)
-    return str(FIRST_ADDRESS + block * 256 + offset)
+    return str(first + block * 256 + offset)
+
+
+def is_lab_address(address: ipaddress.IPv4Address) -> bool:
+    """Lab devices live on loopback or, in a lab namespace, in 198.18.0.0/15."""
+    return address.is_loopback or address in ipaddress.IPv4Network("198.18.0.0/15")
 
 
 def default_sites(devices: int) -> int:
@@ -78,7 +87,8 @@ class _Spec:
 class _Builder:
     """Creates devices with stable identities, cabling and traffic from one seed."""
 
-    def __init__(self, seed: int, clock: Clock | None) -> None:
+    def __init__(self, seed: int, clock: Clock | None, first_address: ipaddress.IPv4Address) -> None:
+        self.first_address = first_address
         self.rng = random.Random(seed)
         self.network = LabNetwork(clock) if clock else LabNetwork()
         self._free: dict[str, list[str]] = {}
@@ -101,7 +111,7 @@ class _Builder:
             iface.counters.out_octets = self.rng.randrange(0, COUNTER32)
         device = Device(
             name=spec.name,
-            address=address or device_address(index),
+            address=address or device_address(index, self.first_address),
             site=spec.site,
             region=spec.region,
             role=spec.role,
@@ -140,7 +150,13 @@ class _Builder:
             iface.description = "user port"
 
 
-def build_network(devices: int, sites: int | None = None, seed: int = 1, clock: Clock | None = None) -> LabNetwork:
+def build_network(
+    devices: int,
+    sites: int | None = None,
+    seed: int = 1,
+    clock: Clock | None = None,
+    first_address: ipaddress.IPv4Address = FIRST_ADDRESS,
+) -> LabNetwork:
     """A bank-like network of ``devices`` devices over ``sites`` branches (hubs included in the count)."""
     branch_count = sites if sites is not None else default_sites(devices)
     if branch_count < 1:
@@ -154,13 +170,15 @@ def build_network(devices: int, sites: int | None = None, seed: int = 1, clock: 
     per_branch = [1] * branch_count
     for extra in range(devices - len(regions) - branch_count):
         per_branch[extra % branch_count] += 1
-    builder = _Builder(seed, clock)
+    builder = _Builder(seed, clock, first_address)
     branches_per_region = [0] * len(regions)
     for b in range(branch_count):
         branches_per_region[b % len(regions)] += 1
     hub_ports = [4 + 2 * count for count in branches_per_region]
     hubs = [
-        builder.add(_Spec(f"hub-{r}-rtr1", f"hub-{r}", r, "hub-router", MODELS_BY_ROLE["hub-router"], hub_ports[i]))
+        builder.add(
+            _Spec(f"hub-{r}-rtr1", f"hub-{r}", r, "hub-router", MODELS_BY_ROLE["hub-router"], hub_ports[i])
+        )
         for i, r in enumerate(regions)
     ]
     if len(hubs) == 2:
@@ -174,24 +192,45 @@ def build_network(devices: int, sites: int | None = None, seed: int = 1, clock: 
         prefix = f"br{b + 1:03d}"
         switch_count = per_branch[b] - 1
         router = builder.add(
-            _Spec(f"{prefix}-rtr1", site, regions[region_index], "branch-router",
-                  MODELS_BY_ROLE["branch-router"], 11 + max(0, switch_count - 8))
+            _Spec(
+                f"{prefix}-rtr1",
+                site,
+                regions[region_index],
+                "branch-router",
+                MODELS_BY_ROLE["branch-router"],
+                11 + max(0, switch_count - 8),
+            )
         )
-        builder.cable(router.name, hubs[region_index].name, rate_bps=builder.rng.randrange(20, 80) * 1_000_000)
+        builder.cable(
+            router.name, hubs[region_index].name, rate_bps=builder.rng.randrange(20, 80) * 1_000_000
+        )
         if len(hubs) > 1:
             backup = hubs[(region_index + 1) % len(hubs)]
             builder.cable(router.name, backup.name, rate_bps=builder.rng.randrange(1, 5) * 1_000_000)
         for s in range(switch_count):
             switch = builder.add(
-                _Spec(f"{prefix}-sw{s + 1}", site, regions[region_index], "access-switch",
-                      MODELS_BY_ROLE["access-switch"], 28)
+                _Spec(
+                    f"{prefix}-sw{s + 1}",
+                    site,
+                    regions[region_index],
+                    "access-switch",
+                    MODELS_BY_ROLE["access-switch"],
+                    28,
+                )
             )
-            builder.cable(router.name, switch.name, rate_bps=builder.rng.randrange(5, 30) * 1_000_000, b_last=True)
+            builder.cable(
+                router.name, switch.name, rate_bps=builder.rng.randrange(5, 30) * 1_000_000, b_last=True
+            )
             builder.attach_hosts(switch.name, HOST_PORTS_PER_SWITCH)
     return builder.network
 
 
-def load_topology(path: Path, seed: int = 1, clock: Clock | None = None) -> LabNetwork:
+def load_topology(
+    path: Path,
+    seed: int = 1,
+    clock: Clock | None = None,
+    first_address: ipaddress.IPv4Address = FIRST_ADDRESS,
+) -> LabNetwork:
     """Read a topology file; every problem is a LabError naming the file, line and field."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -203,13 +242,15 @@ def load_topology(path: Path, seed: int = 1, clock: Clock | None = None) -> LabN
         raise LabError(f"{path}: YAML syntax error: {exc}") from exc
     if not isinstance(root, yaml.MappingNode):
         raise LabError(f"{path}:1: a topology file is a mapping with sites, devices and links")
-    return _TopologyReader(path, seed, clock).read(root)
+    return _TopologyReader(path, seed, clock, first_address).read(root)
 
 
 class _TopologyReader:
-    def __init__(self, path: Path, seed: int, clock: Clock | None) -> None:
+    def __init__(
+        self, path: Path, seed: int, clock: Clock | None, first_address: ipaddress.IPv4Address
+    ) -> None:
         self.path = path
-        self.builder = _Builder(seed, clock)
+        self.builder = _Builder(seed, clock, first_address)
 
     def fail(self, node: yaml.Node, message: str) -> LabError:
         return LabError(f"{self.path}:{node.start_mark.line + 1}: {message}")
@@ -279,10 +320,12 @@ class _TopologyReader:
         address = spec.get("address")
         if address is not None:
             try:
-                if not ipaddress.IPv4Address(address).is_loopback:
-                    raise ValueError("not in 127.0.0.0/8")
+                if not is_lab_address(ipaddress.IPv4Address(address)):
+                    raise ValueError("not in 127.0.0.0/8 or 198.18.0.0/15")
             except ValueError as exc:
-                raise self.fail(node, f"device {name!r}: field 'address' {address!r} is invalid: {exc}") from None
+                raise self.fail(
+                    node, f"device {name!r}: field 'address' {address!r} is invalid: {exc}"
+                ) from None
         self.builder.add(
             _Spec(name, spec["site"], regions[spec["site"]], spec["role"], model, mentions), address
         )
