@@ -7,6 +7,8 @@
     ├── PluginError                  a plugin failed to load, or broke the contract
     │   └── PluginBlocked
     ├── InventoryError               an inventory file or record is wrong (names file, line, field)
+    │   ├── InventoryRejected        a whole file refused, carrying every error found in it
+    │   ├── FilterError              a dynamic-group filter expression is wrong (names the column)
     │   └── CredentialError          a credential reference cannot be resolved
     ├── StorageError                 the database cannot be reached or migrated
     ├── DeviceError                  something went wrong talking to one device (names the device)
@@ -67,6 +69,47 @@ class InventoryError(WardError):
             parts.append(f"field {field!r}")
         prefix = ", ".join(parts)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class InventoryRejected(InventoryError):
+    """An inventory file was refused as a whole; ``errors`` lists every problem found in it.
+
+    The message shows the first :attr:`SHOWN` of them, one per line.
+    """
+
+    SHOWN = 20
+
+    def __init__(self, source: str, errors: list[InventoryError]) -> None:
+        self.errors = errors
+        shown = "\n".join(f"  {err}" for err in errors[: self.SHOWN])
+        more = f"\n  ... and {len(errors) - self.SHOWN} more" if len(errors) > self.SHOWN else ""
+        count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
+        super().__init__(f"rejected, nothing imported ({count}):\n{shown}{more}", source=source)
+
+
+class FilterError(InventoryError):
+    """A filter expression does not parse or names an unknown attribute.
+
+    ``expression`` is the whole expression and ``column`` the 1-based position of the problem.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expression: str,
+        column: int | None = None,
+        source: str | None = None,
+        location: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.expression = expression
+        self.column = column
+        self.detail = message
+        at = f" at column {column}" if column is not None else ""
+        super().__init__(
+            f"filter {expression!r}{at}: {message}", source=source, location=location, field=field
+        )
 
 
 class CredentialError(InventoryError):

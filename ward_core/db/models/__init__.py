@@ -1,0 +1,19 @@
+"""Every ward table. Importing this package registers them all on ``Base.metadata``."""
+
+from __future__ import annotations
+
+from ward_core.db.models.inventory import CredentialRef, Device, Group, GroupMember, Region, Site
+from ward_core.db.models.runs import ResultStatus, Run, RunResult, RunStatus
+
+__all__ = [
+    "CredentialRef",
+    "Device",
+    "Group",
+    "GroupMember",
+    "Region",
+    "ResultStatus",
+    "Run",
+    "RunResult",
+    "RunStatus",
+    "Site",
+]
