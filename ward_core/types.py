@@ -108,16 +108,40 @@ class DeviceTarget:
 # --------------------------------------------------------------------------- probes
 
 
+COUNTER_BITS_LABEL = "counter_bits"
+"""Label a counter metric carries to say its width (``"32"`` or ``"64"``), so wraps are undone right."""
+
+UPTIME_METRIC = "sys.uptime_s"
+"""Gauge a probe reports when it knows the device's uptime; a decrease means the device rebooted."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CounterSpec:
+    """A cumulative counter a probe reports, and the per-second rate ward derives from it.
+
+    The probe reports the raw counter (``metric``, labelled with :data:`COUNTER_BITS_LABEL`); ward
+    keeps the previous reading and writes ``rate_metric`` = delta x ``factor`` / seconds, undoing one
+    wrap at the counter's width and skipping the rate across a reboot (see :data:`UPTIME_METRIC`).
+    ``factor`` is 8 for octets turned into bits per second.
+    """
+
+    metric: str
+    rate_metric: str
+    factor: float = 1.0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProbeKind:
     """A kind of measurement a plugin can run, e.g. ``icmp`` or ``snmp.interfaces``.
 
     ``metrics`` lists every metric name its results may contain; alert rules refer to these names.
+    ``counters`` declares which of them are cumulative counters that ward turns into rates.
     """
 
     name: str
     description: str
     metrics: tuple[str, ...]
+    counters: tuple[CounterSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
