@@ -125,6 +125,7 @@ class Device:
     cpu_percent: int = 7
     memory_total: int = 2_147_483_648
     memory_used: int = 612_368_384
+    lldp_port_id_subtype: int = 5
 
     def __post_init__(self) -> None:
         if not self.hostname:
