@@ -66,10 +66,11 @@ def up(
         print_json(state)
         return
     addresses = [d["address"] for d in state["devices"]]
+    namespace = f", namespace {lab.namespace().name}" if spec.netns else ""
     console.print(
         f"lab up: {len(addresses)} devices in {len(state['sites'])} sites, "
         f"{addresses[0]} .. {addresses[-1]}, ssh port {spec.ssh_port}, snmp port {spec.snmp_port}"
-        f"{', namespace ' + spec.netns if spec.netns else ''} (pid {state['pid']}, log {lab.paths.log})"
+        f"{namespace} (pid {state['pid']}, log {lab.paths.log})"
     )
     console.print(
         f"inventory: ward lab inventory > lab.yml; secrets: export WARD_SECRETS_FILE={lab.paths.secrets}"

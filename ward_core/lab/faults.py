@@ -91,10 +91,10 @@ class FaultInjector:
             )
         )
         if kind == "down":
-            device.reachable = False
+            self._set_reachable(device, False)
             return FaultOutcome(f"{device.name} stops answering", icmp_note)
         if kind == "up":
-            device.reachable = True
+            self._set_reachable(device, True)
             return FaultOutcome(f"{device.name} answers again")
         if kind == "slow":
             device.reply_delay_ms = _number(argument, "MS", 0, 60_000)
@@ -116,11 +116,23 @@ class FaultInjector:
             self.network.reboot(device)
             return FaultOutcome(f"{device.name} reloaded")
         if kind == "clear":
-            device.reachable, device.auth_fail = True, False
+            self._set_reachable(device, True)
+            device.auth_fail = False
             device.reply_delay_ms = device.packet_loss_pct = 0
             return FaultOutcome(f"{device.name}: faults cleared")
         assert argument is not None
         return self._interface_fault(device, kind, argument)
+
+    def _set_reachable(self, device: Device, reachable: bool) -> None:
+        """Neighbours lose (or re-learn) the device, so their LLDP entries get a new time mark."""
+        if device.reachable == reachable:
+            return
+        device.reachable = reachable
+        now = self.network.clock()
+        for iface in device.interfaces.values():
+            far = self.network.peer_of(iface)
+            if far is not None:
+                far[1].last_change = now
 
     def _interface_fault(self, device: Device, kind: str, name: str) -> FaultOutcome:
         iface = device.interface(name)

@@ -29,6 +29,10 @@ class LabProcess:
         self.paths = LabPaths(lab_dir.resolve())
 
     # --- queries ----------------------------------------------------------------------------
+    def namespace(self) -> netns.LabNamespace:
+        """The network namespace this lab uses when started with ``--netns``."""
+        return netns.LabNamespace.for_lab(self.paths.root)
+
     def running_pid(self) -> int | None:
         """The pid of this folder's lab process when it is alive."""
         try:
@@ -83,7 +87,9 @@ class LabProcess:
             stale.unlink(missing_ok=True)
         self.paths.spec.write_text(spec.to_json(), encoding="utf-8")
         self._write_secrets()
-        namespace = netns.create(spec.netns, (d.address for d in network)) if spec.netns else None
+        namespace = self.namespace() if spec.netns else None
+        if namespace is not None:
+            netns.create(namespace, [d.address for d in network])
         command = [sys.executable, "-m", DAEMON_MODULE, str(self.paths.spec)]
         if namespace is not None:
             command = [*netns.exec_prefix(namespace), *command]
@@ -120,7 +126,7 @@ class LabProcess:
                 os.kill(pid, signal.SIGKILL)
                 _wait_gone(pid, 5)
         if spec is not None and spec.netns:
-            netns.delete(netns.LabNamespace(spec.netns))
+            netns.delete(self.namespace())
         for leftover in (self.paths.state, self.paths.control, self.paths.pid):
             leftover.unlink(missing_ok=True)
         return pid is not None

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ward_core.lab import netns
 from ward_core.lab.control import serve
 from ward_core.lab.credentials import LabCredentials
 from ward_core.lab.faults import FaultInjector
@@ -160,7 +161,7 @@ class LabRuntime:
             "rss_bytes": rss_bytes(),
             "ssh_port": self.spec.ssh_port,
             "snmp_port": self.spec.snmp_port,
-            "netns": self.spec.netns,
+            "netns": netns.LabNamespace.for_lab(self.paths.root).name if self.spec.netns else None,
             "icmp_faults": self.icmp is not None,
             "icmp_answered": self.icmp.answered if self.icmp else None,
             "faults": faulty,

@@ -11,8 +11,6 @@ from typing import Any
 from ward_core.errors import LabError
 from ward_core.lab.topology import FIRST_ADDRESS, NETNS_FIRST_ADDRESS
 
-NETNS_NAME = "ward-lab"
-
 
 def default_ports() -> tuple[int, int]:
     """(ssh, snmp): the real ports as root, unprivileged ones otherwise."""
@@ -30,7 +28,7 @@ class LabSpec:
     ssh_port: int = 22
     snmp_port: int = 161
     first_address: str = str(FIRST_ADDRESS)
-    netns: str | None = None
+    netns: bool = False
 
     @classmethod
     def create(
@@ -58,7 +56,7 @@ class LabSpec:
             ssh_port=ssh_port or ssh_default,
             snmp_port=snmp_port or snmp_default,
             first_address=first_address or str(default_first),
-            netns=NETNS_NAME if netns else None,
+            netns=netns,
         )
 
     def to_json(self) -> str:

@@ -60,8 +60,8 @@ def device_address(index: int, first: ipaddress.IPv4Address = FIRST_ADDRESS) -> 
 
 
 def is_lab_address(address: ipaddress.IPv4Address) -> bool:
-    """Lab devices live on loopback or, in a lab namespace, in 198.18.0.0/15."""
-    return address.is_loopback or address in ipaddress.IPv4Network("198.18.0.0/15")
+    """Lab devices live on loopback or, in a lab namespace, in 198.18.0.0/16."""
+    return address.is_loopback or address in ipaddress.IPv4Network("198.18.0.0/16")
 
 
 def default_sites(devices: int) -> int:
@@ -321,7 +321,7 @@ class _TopologyReader:
         if address is not None:
             try:
                 if not is_lab_address(ipaddress.IPv4Address(address)):
-                    raise ValueError("not in 127.0.0.0/8 or 198.18.0.0/15")
+                    raise ValueError("not in 127.0.0.0/8 or 198.18.0.0/16")
             except ValueError as exc:
                 raise self.fail(
                     node, f"device {name!r}: field 'address' {address!r} is invalid: {exc}"

@@ -52,8 +52,13 @@ def run_ward(
     return result
 
 
-def random_first_address() -> str:
-    """The first address of a range no other test lab is likely to use."""
+def random_first_address(netns: bool = False) -> str:
+    """The first address of a range no other test lab is likely to use.
+
+    On loopback a random 127.<100..249>.0.1; in a lab namespace a random /24 of 198.18.0.0/16.
+    """
+    if netns:
+        return f"198.18.{random.randrange(0, 250)}.1"
     return f"127.{random.randrange(100, 250)}.0.1"
 
 
@@ -109,8 +114,8 @@ def running_lab(
     ]
     if sites is not None:
         args += ["--sites", str(sites)]
-    if "--netns" not in extra:
-        args += ["--first-address", random_first_address()]
+    if "--first-address" not in extra:
+        args += ["--first-address", random_first_address(netns="--netns" in extra)]
     run_ward(lab_dir, *args, *extra)
     try:
         state = json.loads((lab_dir / "state.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ward_core.lab.netns import ROUTED_PREFIX
+from ward_core.lab.netns import LabNamespace
 from ward_core.testing.lab import running_lab
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="a lab network namespace needs root")
@@ -32,10 +32,15 @@ def namespaces() -> str:
 
 
 def test_icmp_faults_in_the_lab_namespace(tmp_path: Path) -> None:
+    namespace = LabNamespace.for_lab(tmp_path).name
     with running_lab(tmp_path, devices=6, sites=1, extra=("--netns",)) as lab:
-        assert "ward-lab" in namespaces()
+        assert namespace in namespaces()
+        host_link = LabNamespace.for_lab(tmp_path).host_link
+        assert host_link in subprocess.run(["ip", "route"], capture_output=True, text=True).stdout
         target = lab.devices[-1]
         assert target["address"].startswith("198.18.")
+        status = lab.ward("lab", "status", "--json").stdout
+        assert f'"netns": "{namespace}"' in status
         assert ping_loss(target["address"]) == 0.0
 
         lab.ward("lab", "fault", target["name"], "down")
@@ -48,9 +53,10 @@ def test_icmp_faults_in_the_lab_namespace(tmp_path: Path) -> None:
         assert 30.0 <= loss <= 70.0
         lab.ward("lab", "fault", target["name"], "clear")
         assert ping_loss(target["address"]) == 0.0
-    assert "ward-lab" not in namespaces()
+    assert namespace not in namespaces()
     routes = subprocess.run(["ip", "route"], capture_output=True, text=True).stdout
-    assert ROUTED_PREFIX.split("/")[0] not in routes
+    assert host_link not in routes
+    assert target["address"] not in routes
 
 
 def test_icmp_faults_without_the_namespace_are_refused(tmp_path: Path) -> None:

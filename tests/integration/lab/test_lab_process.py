@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from ward_core.testing.lab import (
 )
 
 CREDS = LabCredentials()
+WARD = [sys.executable, "-m", "ward_core.cli"]
 IF_OPER_STATUS = ".1.3.6.1.2.1.2.2.1.8"
 IF_NAME = ".1.3.6.1.2.1.31.1.1.1.1"
 LLDP_REM_SYS_NAME = ".1.0.8802.1.1.2.1.4.1.1.9"
@@ -165,9 +167,9 @@ def test_lab_inventory_is_accepted_by_inventory_import(lab: RunningLab, tmp_path
         "WARD_LAB_DIR": str(lab.lab_dir),
     }
     for args in (["db", "upgrade"], ["inventory", "import", str(inventory)]):
-        result = subprocess.run(["ward", *args], capture_output=True, text=True, env=env, timeout=120)
+        result = subprocess.run(WARD + args, capture_output=True, text=True, env=env, timeout=120)
         assert result.returncode == 0, result.stderr
-    listed = subprocess.run(["ward", "inventory", "list", "--json"], capture_output=True, text=True, env=env)
+    listed = subprocess.run([*WARD, "inventory", "list", "--json"], capture_output=True, text=True, env=env)
     assert listed.returncode == 0, listed.stderr
     assert sorted(d["name"] for d in json.loads(listed.stdout)) == sorted(d["name"] for d in lab.devices)
 
