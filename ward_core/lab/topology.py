@@ -45,6 +45,9 @@ FIRST_ADDRESS = ipaddress.IPv4Address("127.20.0.1")
 NETNS_FIRST_ADDRESS = ipaddress.IPv4Address("198.18.0.1")
 """In a lab network namespace devices take RFC 2544 benchmarking addresses, routed over a veth."""
 HOST_PORTS_PER_SWITCH = 6
+LLDP_PORT_ID_SUBTYPE = {"hub-router": 7}
+"""Hub routers advertise LLDP port ids as local(7) ifIndex values, the others as interfaceName(5),
+so discovery meets both subtypes, as it does on mixed real networks."""
 
 
 def device_address(index: int, first: ipaddress.IPv4Address = FIRST_ADDRESS) -> str:
@@ -121,6 +124,7 @@ class _Builder:
             chassis_mac=chassis,
             interfaces=interfaces,
             cpu_percent=self.rng.randrange(3, 25),
+            lldp_port_id_subtype=LLDP_PORT_ID_SUBTYPE.get(spec.role, 5),
         )
         self.network.add_site(spec.site, spec.region)
         self.network.add_device(device)

@@ -19,6 +19,7 @@ from netmiko.exceptions import ConfigInvalidException
 from ward_core.lab.credentials import LabCredentials
 from ward_core.lab.ios.background import BackgroundSshDevices
 from ward_core.lab.ios.show_interfaces import dotted_mac
+from ward_core.lab.ios.show_neighbours import lldp_port_id
 from ward_core.lab.ios.timefmt import uptime
 from ward_core.lab.model import Device, LabNetwork
 from ward_core.lab.topology import build_network
@@ -92,10 +93,19 @@ def test_show_commands_parse_and_match_the_model(
             (n.local_interface.short_name, n.remote.hostname, n.remote_interface.short_name, n.remote.address)
             for n in network.neighbours(device)
         }
+        lldp_ids = {
+            (
+                n.local_interface.short_name,
+                n.remote.hostname,
+                lldp_port_id(n.remote, n.remote_interface),
+                n.remote.address,
+            )
+            for n in network.neighbours(device)
+        }
         lldp = parsed(conn, "show lldp neighbors detail")
         assert {
             (r["local_interface"], r["neighbor_name"], r["neighbor_port_id"], r["mgmt_address"]) for r in lldp
-        } == expected
+        } == lldp_ids
         cdp = parsed(conn, "show cdp neighbors detail")
         assert {
             (

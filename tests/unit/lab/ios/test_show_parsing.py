@@ -105,13 +105,14 @@ def test_neighbour_tables(network: LabNetwork) -> None:
             (
                 device.interface(r["local_interface"]).name,
                 r["neighbor_name"],
-                by_name[r["neighbor_name"]].interface(r["neighbor_port_id"]).name,
+                by_name[r["neighbor_name"]].interface(r["neighbor_interface"]).name,
             )
             for r in lldp
         } == expected
         for row in lldp:
             remote = by_name[row["neighbor_name"]]
-            assert row["neighbor_interface"] == remote.interface(row["neighbor_port_id"]).name
+            remote_if = remote.interface(row["neighbor_interface"])
+            assert row["neighbor_port_id"] == show_neighbours.lldp_port_id(remote, remote_if)
             assert row["mgmt_address"] == remote.address
             assert row["chassis_id"] == dotted_mac(remote.chassis_mac)
             assert row["capabilities"] in ("R", "B")
