@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import importlib.metadata
 import logging
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType, TracebackType
@@ -407,8 +408,8 @@ class WardPlugins:
         appears twice in ``devices``.
         """
         batch = tuple(devices)
-        names = [d.name for d in batch]
-        duplicate = next((n for n in names if names.count(n) > 1), None)
+        names = Counter(d.name for d in batch)
+        duplicate = next((name for name, seen in names.items() if seen > 1), None)
         if duplicate is not None:
             raise ValueError(f"device {duplicate!r} appears more than once in the {kind} batch")
         owner = self.probe_kind_owner(kind)

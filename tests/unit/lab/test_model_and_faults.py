@@ -80,10 +80,20 @@ def test_faults_change_the_model_and_clear() -> None:
     faults.apply(device.name, "packet-loss", "30")
     outcome = faults.apply(device.name, "config-drift")
     assert "ip http server" in outcome.message
-    assert (device.reachable, device.reply_delay_ms, device.auth_fail, device.packet_loss_pct) == (False, 250, True, 30)
+    assert (device.reachable, device.reply_delay_ms, device.auth_fail, device.packet_loss_pct) == (
+        False,
+        250,
+        True,
+        30,
+    )
     assert device.unsaved_changes
     faults.apply(device.name, "clear")
-    assert (device.reachable, device.reply_delay_ms, device.auth_fail, device.packet_loss_pct) == (True, 0, False, 0)
+    assert (device.reachable, device.reply_delay_ms, device.auth_fail, device.packet_loss_pct) == (
+        True,
+        0,
+        False,
+        0,
+    )
 
 
 def test_icmp_faults_are_refused_without_the_namespace() -> None:

@@ -16,7 +16,9 @@ def test_generated_network_is_bank_shaped() -> None:
     assert len({d.address for d in network}) == 20
     for device in network:
         if device.role == "branch-router":
-            uplinks = {i.peer[0] for i in device.interfaces.values() if i.peer and i.peer[0].startswith("hub-")}
+            uplinks = {
+                i.peer[0] for i in device.interfaces.values() if i.peer and i.peer[0].startswith("hub-")
+            }
             assert uplinks == {"hub-west-rtr1", "hub-east-rtr1"}
         if device.role == "access-switch":
             (uplink,) = [i for i in device.interfaces.values() if i.peer]
@@ -86,6 +88,8 @@ def test_bad_topology_names_the_line(tmp_path: Path, body: str, line: int | None
 
 def test_unknown_site_names_the_device_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.yml"
-    path.write_text("sites:\n  - {name: s1, region: west}\ndevices:\n  - {name: r1, site: nowhere, role: branch-router}\n")
+    path.write_text(
+        "sites:\n  - {name: s1, region: west}\ndevices:\n  - {name: r1, site: nowhere, role: branch-router}\n"
+    )
     with pytest.raises(LabError, match=r"bad.yml:4: device 'r1': unknown site 'nowhere'"):
         load_topology(path)
