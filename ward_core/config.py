@@ -67,6 +67,36 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Plugin names never loaded, even when installed.",
     )
+    poll_kinds: list[str] = Field(
+        default_factory=list,
+        description="Probe kinds `ward poll` and the scheduler run; empty means every declared kind "
+        "except the reference plugin's examples.",
+    )
+    poll_batch_size: int = Field(
+        default=200,
+        ge=1,
+        description="Devices per probe batch (one queue message, one transaction).",
+    )
+    templates_dir: Path | None = Field(
+        default=None,
+        description="Folder of per-platform templates (backup rules, intended configs); "
+        "unset means the templates/ folder beside the ward_core package.",
+    )
+    backup_interval_s: float = Field(
+        default=86400.0,
+        gt=0,
+        description="Seconds after which a device's last successful backup is stale (a device's "
+        "vars.backup_interval_s overrides it).",
+    )
+    backup_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Most seconds one device's backup may take (connect, login and commands).",
+    )
+    backup_workers: int = Field(default=50, ge=1, description="SSH sessions a backup run opens at once.")
+    backup_per_site: int = Field(
+        default=10, ge=1, description="Most SSH sessions a backup run opens at once to one site."
+    )
     lab_dir: Path = Field(
         default=Path(".ward-lab"),
         description="Where the simulated lab keeps its pid file, log and state.",

@@ -4,6 +4,7 @@
 
     WardError
     ├── ConfigError                  settings or a config file are wrong
+    │   └── TemplateError            an intended-config template fails for one device (names line, variable)
     ├── PluginError                  a plugin failed to load, or broke the contract
     │   └── PluginBlocked
     ├── InventoryError               an inventory file or record is wrong (names file, line, field)
@@ -11,6 +12,7 @@
     │   ├── FilterError              a dynamic-group filter expression is wrong (names the column)
     │   └── CredentialError          a credential reference cannot be resolved
     ├── StorageError                 the database cannot be reached or migrated
+    ├── BrokerError                  the queue broker cannot be reached or used (names the URL)
     ├── DeviceError                  something went wrong talking to one device (names the device)
     │   ├── DeviceUnreachable
     │   ├── AuthenticationFailed
@@ -30,6 +32,31 @@ class WardError(Exception):
 
 class ConfigError(WardError):
     """Settings or a configuration file are invalid."""
+
+
+class TemplateError(ConfigError):
+    """A template cannot be rendered for one device.
+
+    ``template`` is the file, ``line`` the line in it (when known), ``variable`` the undefined name
+    (when that is the problem) and ``device`` the device it was rendered for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        template: str,
+        device: str,
+        line: int | None = None,
+        variable: str | None = None,
+    ) -> None:
+        self.template = template
+        self.device = device
+        self.line = line
+        self.variable = variable
+        self.reason = message
+        where = f"{template}:{line}" if line is not None else template
+        super().__init__(f"{where}: device {device!r}: {message}")
 
 
 class PluginError(WardError):
@@ -118,6 +145,10 @@ class CredentialError(InventoryError):
 
 class StorageError(WardError):
     """The database cannot be reached, migrated or written."""
+
+
+class BrokerError(WardError):
+    """The queue broker (Redis, RabbitMQ) cannot be reached or used; the message names its URL."""
 
 
 class DeviceError(WardError):

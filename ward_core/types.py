@@ -534,7 +534,9 @@ class ConfigChange:
     """A device's collected configuration differs from the previous backup.
 
     Revisions are digests of the stored (redacted, normalised) text; ``previous_revision`` is None
-    for a device's first backup.
+    for a device's first backup. ``changed_by`` is who the device says made the change, when it
+    says; ``remediation`` names the ward remediation that announced the change, None when someone
+    else made it.
     """
 
     device: str
@@ -543,6 +545,8 @@ class ConfigChange:
     previous_revision: str | None
     diff: str
     collected_at: datetime
+    changed_by: str | None = None
+    remediation: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ward_core.cli import db_cmd, inventory_cmd, lab_cmd, plugins_cmd
+from ward_core.cli import db_cmd, inventory_cmd, lab_cmd, plugins_cmd, poll_cmd, samples_cmd
 from ward_core.cli.context import CliState
 from ward_core.config import load_settings
 from ward_core.errors import WardError
@@ -19,6 +19,8 @@ app.add_typer(plugins_cmd.app, name="plugins")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
+app.add_typer(samples_cmd.app, name="samples")
+app.command("poll")(poll_cmd.poll)
 
 
 @app.callback()

@@ -20,9 +20,12 @@ TABLES = {
     "devices",
     "group_members",
     "groups",
+    "latest_samples",
+    "probe_batches",
     "regions",
     "run_results",
     "runs",
+    "samples",
     "sites",
 }
 

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ward_core.cli import app
+from ward_core.db.migrate import head_revision
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "inventory" / "example.yml"
 WARD = shutil.which("ward", path=str(Path(sys.executable).parent)) or "ward"
@@ -33,7 +34,7 @@ def test_readme_flow_on_the_embedded_default(tmp_path: Path) -> None:
     """With no settings at all ward uses SQLite in the working folder."""
     upgrade = _ward("db", "upgrade", cwd=tmp_path)
     assert upgrade.returncode == 0, upgrade.stderr
-    assert "revision 0001, up to date" in upgrade.stdout
+    assert f"revision {head_revision()}, up to date" in upgrade.stdout
     assert (tmp_path / "ward.db").is_file()
     imported = _ward("inventory", "import", str(EXAMPLE), cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
@@ -48,7 +49,8 @@ def test_errors_exit_1_with_one_clear_message(tmp_path: Path) -> None:
     before = _ward("inventory", "list", cwd=tmp_path)
     assert before.returncode == 1
     assert before.stderr.strip() == (
-        "error: database sqlite:///ward.db is empty, ward needs revision 0001: run `ward db upgrade`"
+        f"error: database sqlite:///ward.db is empty, ward needs revision {head_revision()}: "
+        "run `ward db upgrade`"
     )
     assert not (tmp_path / "ward.db").exists()
     assert _ward("db", "upgrade", cwd=tmp_path).returncode == 0

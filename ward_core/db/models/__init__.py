@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from ward_core.db.models.inventory import CredentialRef, Device, Group, GroupMember, Region, Site
 from ward_core.db.models.runs import ResultStatus, Run, RunResult, RunStatus
+from ward_core.db.models.samples import LatestSample, MetricSample, ProbeBatch
 
 __all__ = [
     "CredentialRef",
     "Device",
     "Group",
     "GroupMember",
+    "LatestSample",
+    "MetricSample",
+    "ProbeBatch",
     "Region",
     "ResultStatus",
     "Run",
