@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from ward_core.cli import db_cmd, inventory_cmd, lab_cmd, plugins_cmd, poll_cmd, samples_cmd
+from ward_core.cli import (
+    compliance_cmd,
+    configs_cmd,
+    db_cmd,
+    inventory_cmd,
+    lab_cmd,
+    plugins_cmd,
+    poll_cmd,
+    samples_cmd,
+)
 from ward_core.cli.context import CliState
 from ward_core.config import load_settings
 from ward_core.errors import WardError
@@ -21,6 +30,8 @@ app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(samples_cmd.app, name="samples")
 app.command("poll")(poll_cmd.poll)
+app.add_typer(configs_cmd.app, name="configs")
+app.add_typer(compliance_cmd.app, name="compliance")
 
 
 @app.callback()

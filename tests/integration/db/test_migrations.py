@@ -16,8 +16,12 @@ from ward_core.errors import StorageError
 
 TABLES = {
     "alembic_version",
+    "backup_status",
+    "config_blobs",
+    "config_versions",
     "credential_refs",
     "devices",
+    "expected_changes",
     "group_members",
     "groups",
     "latest_samples",
