@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import os
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -108,6 +109,7 @@ class CredentialResolver:
         self._secrets_file = secrets_file
         self._environ = os.environ if environ is None else environ
         self._file: dict[str, dict[str, str]] | None = None
+        self._file_lock = threading.Lock()
         self._cache: dict[str, Credential] = {}
 
     @classmethod
@@ -119,11 +121,15 @@ class CredentialResolver:
         return str(self._secrets_file) if self._secrets_file else "secrets file"
 
     def _load_file(self) -> dict[str, dict[str, str]]:
-        if self._file is not None:
+        """The secrets file's content, read once; safe to call from many threads at a time."""
+        with self._file_lock:
+            if self._file is None:
+                self._file = self._read_file()
             return self._file
-        self._file = {}
+
+    def _read_file(self) -> dict[str, dict[str, str]]:
         if self._secrets_file is None:
-            return self._file
+            return {}
         try:
             document = yaml.safe_load(self._secrets_file.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -136,8 +142,7 @@ class CredentialResolver:
             ) from None
         except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
             raise CredentialError(f"cannot read: {type(exc).__name__}", source=self._source()) from None
-        self._file = self._parse(document)
-        return self._file
+        return self._parse(document)
 
     def _parse(self, document: Any) -> dict[str, dict[str, str]]:
         if document is None:
