@@ -97,6 +97,59 @@ class Settings(BaseSettings):
     backup_per_site: int = Field(
         default=10, ge=1, description="Most SSH sessions a backup run opens at once to one site."
     )
+    topology_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Most seconds collecting one device's neighbours may take (SSH or SNMP).",
+    )
+    topology_workers: int = Field(
+        default=50, ge=1, description="Devices a topology discovery collects from at once."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis:// URL where alert transitions are published (channel ward:alerts); unset "
+        "means broker_url when that is a redis:// URL, else nothing is published.",
+    )
+    notify_file: Path | None = Field(
+        default=None,
+        description="YAML file configuring the first-party alert notifiers (webhook URL and HMAC "
+        "secret, SMTP server and recipients); unset means only the log notifier.",
+    )
+    user: str | None = Field(
+        default=None,
+        description="Who runs ward commands (WARD_USER): the identity remediation requests, approvals "
+        "and audit records name; must be a user of roles_file.",
+    )
+    token: str | None = Field(
+        default=None,
+        description="A personal token (WARD_TOKEN) identifying the user through roles_file's "
+        "token_sha256 entries; required instead of WARD_USER when roles_file says identity: token.",
+    )
+    roles_file: Path | None = Field(
+        default=None,
+        description="YAML file of users, their roles and token digests (remediation approvals).",
+    )
+    approval_policy_file: Path | None = Field(
+        default=None,
+        description="YAML file of remediation approval rules (per action, site, device group, "
+        "severity: how many approvals from which roles); unset means nothing can be proposed.",
+    )
+    approval_ttl_s: float = Field(
+        default=4 * 3600.0,
+        gt=0,
+        description="Seconds a remediation request stays open for approval and execution (a policy "
+        "rule's ttl_s overrides it).",
+    )
+    remediation_time_limit_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="Most seconds one remediation execution may take on a worker (Dramatiq time limit).",
+    )
+    remediation_device_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Most seconds one remediation command (or connecting) may take on a device.",
+    )
     lab_dir: Path = Field(
         default=Path(".ward-lab"),
         description="Where the simulated lab keeps its pid file, log and state.",

@@ -4,7 +4,8 @@
 
     WardError
     ├── ConfigError                  settings or a config file are wrong
-    │   └── TemplateError            an intended-config template fails for one device (names line, variable)
+    │   ├── TemplateError            an intended-config template fails for one device (names line, variable)
+    │   └── RulesRejected            alert rule files refused (file, line and column of every problem)
     ├── PluginError                  a plugin failed to load, or broke the contract
     │   └── PluginBlocked
     ├── InventoryError               an inventory file or record is wrong (names file, line, field)
@@ -18,7 +19,12 @@
     │   ├── AuthenticationFailed
     │   ├── CommandRejected
     │   └── DeviceTimeout
-    └── LabError                     the simulated lab cannot start, stop or parse its topology
+    ├── LabError                     the simulated lab cannot start, stop or parse its topology
+    └── RemediationError             a remediation request cannot go on (names the request, action, device)
+        ├── IdentityError            who is acting is unknown (WARD_USER / token, roles file)
+        ├── RequestRefused           a proposal refused: unknown action, bad parameters, platform, policy
+        ├── DecisionRefused          an approval or rejection refused: own request, role, expired, decided
+        └── ApprovalRequired         the gate: the request's approvals do not satisfy the policy now
 
 Errors carry their context as attributes so that bulk runs can report them as data.
 """
@@ -57,6 +63,20 @@ class TemplateError(ConfigError):
         self.reason = message
         where = f"{template}:{line}" if line is not None else template
         super().__init__(f"{where}: device {device!r}: {message}")
+
+
+class RulesRejected(ConfigError):
+    """Alert rule files were refused; ``problems`` lists every problem, each naming file, line and
+    column (``path:line:column: message``). The message shows the first :attr:`SHOWN` of them."""
+
+    SHOWN = 50
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[: self.SHOWN])
+        more = f"\n  ... and {len(problems) - self.SHOWN} more" if len(problems) > self.SHOWN else ""
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"alert rules refused ({count}):\n{shown}{more}")
 
 
 class PluginError(WardError):
@@ -179,3 +199,33 @@ class DeviceTimeout(DeviceError):
 
 class LabError(WardError):
     """The simulated lab cannot start, stop, or read its topology."""
+
+
+class RemediationError(WardError):
+    """A remediation request cannot be proposed, decided or executed.
+
+    ``request`` is the request id when there is one; the message names the action and device.
+    """
+
+    def __init__(self, message: str, *, request: int | None = None) -> None:
+        self.request = request
+        self.reason = message
+        super().__init__(f"request {request}: {message}" if request is not None else message)
+
+
+class IdentityError(RemediationError):
+    """The acting user cannot be established (no ``WARD_USER``, unknown token, roles file wrong)."""
+
+
+class RequestRefused(RemediationError):
+    """A proposal was refused before anything was stored: unknown action, bad parameters, a device
+    outside the action's platforms, a plan step refusing, no approval policy covering it."""
+
+
+class DecisionRefused(RemediationError):
+    """An approval or rejection was refused: the requester's own, a missing role, an expired or
+    already decided request, a plan hash that is not the request's current one."""
+
+
+class ApprovalRequired(RemediationError):
+    """The request's approvals do not satisfy its approval policy now: nothing may run."""

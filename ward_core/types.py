@@ -6,13 +6,14 @@ what ward hands it nor be surprised by a field changing under it. Grouped by hoo
 - inventory view: :class:`DeviceTarget` (what a plugin may know about a device) and :class:`SnmpTarget`;
 - probes: :class:`ProbeKind`, :class:`ProbeOptions`, :class:`Metric`, :class:`ProbeResult`,
   :class:`ProbeBatchResult`;
-- alerts: :class:`Sample`, :class:`AlertFunction`, :class:`Alert`, :class:`Notifier`, :class:`NotifierSpec`;
+- alerts: :class:`Sample`, :class:`AlertFunction`, :class:`Alert`, :class:`AlertNotice`, :class:`Notifier`,
+  :class:`NoticeNotifier`, :class:`NotifierSpec`;
 - topology: :class:`NeighbourRecord`, :class:`Link`, :class:`TopologyChange`;
-- remediation: :class:`DeviceSession`, :class:`ActionPlan`, :class:`ActionOutcome`, the four step
-  protocols and :class:`ActionSpec`;
+- remediation: :class:`DeviceSession`, :class:`ActionPlan`, :class:`ActionOutcome`, the step
+  protocols (plan, precheck, execute, verify, rollback) and :class:`ActionSpec`;
 - playbooks: :class:`StepContext`, :class:`StepResult`, :class:`StepRunner`, :class:`StepType`;
-- events: :class:`ConfigChange`, :class:`ApprovalDecision`, :class:`RunSummary` (plus :class:`Alert`
-  and :class:`TopologyChange`).
+- events: :class:`SamplesWritten`, :class:`ConfigChange`, :class:`ApprovalDecision`, :class:`RunSummary`
+  (plus :class:`Alert` and :class:`TopologyChange`).
 
 Failures inside bulk work are data, not exceptions: a probe that cannot reach a device returns a
 failed :class:`ProbeResult` carrying the exception text, and the batch goes on.
@@ -298,7 +299,11 @@ Severity: TypeAlias = Literal["info", "warning", "critical"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Alert:
-    """A rule firing for one device (and label set); resolved once ``resolved_at`` is set."""
+    """A rule firing for one device (and label set); resolved once ``resolved_at`` is set.
+
+    ``site`` is the device's site; ``symptom_of`` names the site's uplink device when this alert is
+    folded under that device's outage (topology-aware suppression): a symptom, not a separate page.
+    """
 
     rule: str
     device: str
@@ -308,11 +313,48 @@ class Alert:
     value: float | None = None
     labels: Mapping[str, str] = field(default_factory=dict, hash=False)
     resolved_at: datetime | None = None
+    site: str | None = None
+    symptom_of: str | None = None
 
     @property
     def firing(self) -> bool:
         """True until the alert is resolved."""
         return self.resolved_at is None
+
+    @property
+    def fingerprint(self) -> str:
+        """The alert's identity (rule, device, labels) as text: receivers deduplicate on it.
+
+        >>> from datetime import UTC, datetime
+        >>> Alert(rule="if-down", device="sw1", severity="warning", summary="", labels={"ifname": "Gi0/1"},
+        ...       started_at=datetime(2026, 1, 1, tzinfo=UTC)).fingerprint
+        'if-down/sw1/ifname="Gi0/1"'
+        """
+        inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()))
+        return f"{self.rule}/{self.device}/{inner}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertNotice:
+    """One notification: the alerts of one ``site`` that fired or resolved in one evaluation.
+
+    Ward groups per site so that a branch outage is one message, not one per device; alerts
+    folded under the site's uplink carry ``symptom_of``. ``site`` is None for devices without one.
+    """
+
+    site: str | None
+    alerts: tuple[Alert, ...]
+    created_at: datetime
+
+    @property
+    def firing(self) -> tuple[Alert, ...]:
+        """The alerts of the notice that are firing."""
+        return tuple(a for a in self.alerts if a.firing)
+
+    @property
+    def resolved(self) -> tuple[Alert, ...]:
+        """The alerts of the notice that resolved."""
+        return tuple(a for a in self.alerts if not a.firing)
 
 
 class Notifier(Protocol):
@@ -321,13 +363,24 @@ class Notifier(Protocol):
     def send(self, alert: Alert) -> None: ...
 
 
+class NoticeNotifier(Protocol):
+    """Delivers a site's alerts of one evaluation as one message; raises when delivery failed."""
+
+    def send_notice(self, notice: AlertNotice) -> None: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotifierSpec:
-    """A notifier a plugin offers under ``name``; alert routes choose notifiers by that name."""
+    """A notifier a plugin offers under ``name``; alert routes choose notifiers by that name.
+
+    With ``notices`` set, ward delivers each site's alerts of one evaluation in one
+    ``notices.send_notice`` call; otherwise it calls ``notifier.send`` once per alert.
+    """
 
     name: str
     description: str
     notifier: Notifier
+    notices: NoticeNotifier | None = None
 
 
 # --------------------------------------------------------------------------- topology
@@ -341,6 +394,15 @@ class NeighbourRecord:
 
     ``neighbour`` is the name the neighbour announces, which may not match an inventory name.
     ``protocol`` says where the record came from: ``"lldp"``, ``"cdp"`` or another source.
+
+    LLDP names the far port by a port ID of some subtype, which is not always an interface name:
+    ``neighbour_port_id`` is that ID as text (a MAC as ``aa:bb:cc:dd:ee:ff``, ``local`` as its
+    number) and ``neighbour_port_subtype`` its LLDP-MIB subtype name (``interfaceName``,
+    ``local``, ``macAddress``, ... ; None when the source does not say). ``neighbour_interface``
+    is the far interface's name when the record gives one (a name port ID, CDP's port, else the
+    port description). ``local_port_id`` is the port ID this device advertises on
+    ``local_interface`` and ``local_chassis_id`` this device's own chassis ID: with them ward
+    maps the IDs other devices report back to interface names and devices.
     """
 
     device: str
@@ -352,6 +414,10 @@ class NeighbourRecord:
     chassis_id: str | None = None
     platform: str | None = None
     capabilities: tuple[str, ...] = ()
+    neighbour_port_id: str | None = None
+    neighbour_port_subtype: str | None = None
+    local_port_id: str | None = None
+    local_chassis_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,6 +508,19 @@ class PlanStep(Protocol):
     def __call__(self, *, device: DeviceTarget, params: JsonObject) -> ActionPlan: ...
 
 
+class PrecheckStep(Protocol):
+    """Reads, with show commands only, the device state a plan depends on, as stable text.
+
+    Ward runs it when a request is proposed and again right before executing: the text is part of
+    the plan's hash, so a device that changed in between (a new description, a drifted config)
+    makes the hash differ and the approved plan is refused. Leave volatile values out (counters,
+    uptime, clocks) and secrets too: the text is stored and shown to approvers. Raising
+    ``ValueError`` (or a :class:`~ward_core.errors.DeviceError`) refuses the request with its message.
+    """
+
+    def __call__(self, *, device: DeviceTarget, params: JsonObject, session: DeviceSession) -> str: ...
+
+
 class ExecuteStep(Protocol):
     """Carries out an approved plan through ``session``."""
 
@@ -471,6 +550,11 @@ class ActionSpec:
     ``params_schema`` is a JSON Schema (an ``object`` schema) for the action's parameters.
     ``destructive`` actions (traffic-affecting or irreversible) always need an approval.
     ``rollback`` is None when there is nothing to undo or no way to undo it.
+    ``precheck`` (optional) reads the device state the plan depends on (see :class:`PrecheckStep`).
+    ``platforms`` lists the netmiko ``device_type`` values the action supports (empty: any); a
+    device of another platform is refused when the request is proposed. ``changes_config`` says
+    whether executing changes the device's configuration; when it does, ward announces the change
+    to the config backup before the first command (see :func:`ward_core.backup.expect_change`).
     """
 
     name: str
@@ -481,6 +565,9 @@ class ActionSpec:
     execute: ExecuteStep
     verify: VerifyStep
     rollback: RollbackStep | None = None
+    precheck: PrecheckStep | None = None
+    platforms: tuple[str, ...] = ()
+    changes_config: bool = True
 
 
 # --------------------------------------------------------------------------- playbooks
@@ -527,6 +614,20 @@ class StepType:
 
 
 # --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SamplesWritten:
+    """A probe batch's samples are committed: ``devices`` are those that got new values.
+
+    ``batch_id`` is the batch's id (a queue message id, or a random one), ``time`` when the
+    transaction committed, ``kinds`` the probe kinds the batch ran.
+    """
+
+    batch_id: str
+    devices: tuple[str, ...]
+    time: datetime
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

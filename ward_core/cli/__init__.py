@@ -12,7 +12,10 @@ from ward_core.cli import (
     lab_cmd,
     plugins_cmd,
     poll_cmd,
+    remediation_cmd,
     samples_cmd,
+    topology_cmd,
+    worker_cmd,
 )
 from ward_core.cli.context import CliState
 from ward_core.config import load_settings
@@ -28,10 +31,17 @@ app.add_typer(plugins_cmd.app, name="plugins")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
-app.add_typer(samples_cmd.app, name="samples")
-app.command("poll")(poll_cmd.poll)
 app.add_typer(configs_cmd.app, name="configs")
 app.add_typer(compliance_cmd.app, name="compliance")
+app.add_typer(samples_cmd.app, name="samples")
+app.add_typer(topology_cmd.app, name="topology")
+app.add_typer(remediation_cmd.remediation_app, name="remediation")
+app.add_typer(remediation_cmd.approvals_app, name="approvals")
+app.add_typer(remediation_cmd.audit_app, name="audit")
+app.command("poll")(poll_cmd.poll)
+app.command("worker")(worker_cmd.worker)
+app.command("scheduler")(worker_cmd.scheduler)
+app.command("status")(worker_cmd.status)
 
 
 @app.callback()

@@ -16,6 +16,11 @@ from ward_core.errors import StorageError
 
 TABLES = {
     "alembic_version",
+    "alert_events",
+    "alert_notifications",
+    "alert_rules",
+    "alerts",
+    "audit_log",
     "backup_status",
     "config_blobs",
     "config_versions",
@@ -27,10 +32,18 @@ TABLES = {
     "latest_samples",
     "probe_batches",
     "regions",
+    "remediation_decisions",
+    "remediation_executions",
+    "remediation_requests",
+    "rule_faults",
     "run_results",
     "runs",
     "samples",
+    "silences",
     "sites",
+    "topology_observations",
+    "topology_overrides",
+    "topology_snapshots",
 }
 
 
