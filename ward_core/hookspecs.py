@@ -45,6 +45,7 @@ from ward_core.types import (
     ProbeKind,
     ProbeOptions,
     RunSummary,
+    SamplesWritten,
     StepType,
     TopologyChange,
     Transport,
@@ -52,6 +53,7 @@ from ward_core.types import (
 
 if TYPE_CHECKING:
     from ward_core.config import Settings
+    from ward_core.plugin_manager import WardPlugins
 
 PROJECT = "ward"
 
@@ -66,11 +68,13 @@ hookimpl = HookimplMarker(PROJECT)
 
 
 @hookspec
-def ward_configure(settings: Settings) -> None:
+def ward_configure(settings: Settings, plugins: WardPlugins) -> None:
     """Called once at start-up, after every plugin is registered and checked, before any work.
 
     Read what the plugin needs from ``settings`` (e.g. ``secrets_file`` to resolve credentials)
-    and keep it. The return value is ignored.
+    and keep it. ``plugins`` is the manager itself, for a plugin that uses what other plugins
+    declare (the alerting engine uses their rule functions and notifiers); most plugins leave it
+    out of their signature. The return value is ignored.
 
     Failure: a raising implementation aborts start-up with a PluginError naming the plugin.
     """
@@ -231,6 +235,18 @@ def ward_playbook_step_types() -> Sequence[StepType]:
 
 
 # --------------------------------------------------------------------------- events
+
+
+@hookspec
+def ward_samples_written(batch: SamplesWritten) -> None:
+    """A probe batch's samples are committed (``batch.devices`` got new values). The return value
+    is ignored. The alerting engine evaluates its rules for those devices here.
+
+    Called in the polling process right after the commit, so keep it short or hand work off.
+
+    Failure: logged with the plugin's name; the other plugins are still notified and polling
+    goes on (the samples are already committed).
+    """
 
 
 @hookspec

@@ -46,6 +46,7 @@ from ward_core.types import (
     ProbeOptions,
     ProbeResult,
     RunSummary,
+    SamplesWritten,
     StepType,
     TopologyChange,
     Transport,
@@ -255,7 +256,7 @@ class WardPlugins:
             if name in self._configured:
                 continue
             try:
-                call(settings=self._settings)
+                call(settings=self._settings, plugins=self)
             except Exception as exc:
                 self.close()
                 raise PluginError(
@@ -515,6 +516,10 @@ class WardPlugins:
 
     # ------------------------------------------------------------------ events
     # Each returns the names of the plugins that failed (already logged).
+
+    def samples_written(self, batch: SamplesWritten) -> tuple[str, ...]:
+        """Tell every plugin that a probe batch's samples are committed."""
+        return self._notify("ward_samples_written", batch=batch)
 
     def alert_fired(self, alert: Alert) -> tuple[str, ...]:
         """Tell every plugin that ``alert`` started firing."""

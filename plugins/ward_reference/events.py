@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ward_core import hookimpl
-from ward_core.types import Alert, ApprovalDecision, ConfigChange, RunSummary, TopologyChange
+from ward_core.types import Alert, ApprovalDecision, ConfigChange, RunSummary, SamplesWritten, TopologyChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,12 @@ class EventLog:
 
 EVENT_LOG = EventLog()
 """The plugin's one event log (a plugin module is loaded once per process)."""
+
+
+@hookimpl
+def ward_samples_written(batch: SamplesWritten) -> None:
+    """Record a committed probe batch."""
+    EVENT_LOG.record("ward_samples_written", batch)
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from ward_reference.events import (
     ward_approval_decided,
     ward_config_changed,
     ward_run_finished,
+    ward_samples_written,
     ward_topology_changed,
 )
 from ward_reference.playbook import ward_playbook_step_types
@@ -45,6 +46,7 @@ __all__ = [
     "ward_probe_run",
     "ward_remediation_actions",
     "ward_run_finished",
+    "ward_samples_written",
     "ward_topology_changed",
     "ward_topology_neighbours",
     "ward_unconfigure",

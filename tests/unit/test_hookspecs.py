@@ -17,6 +17,7 @@ from ward_core.types import DeviceTarget, Metric, ProbeOptions, ProbeResult, Run
 
 FIRSTRESULT = {"ward_probe_run", "ward_backup_commands", "ward_topology_neighbours"}
 EVENTS = {
+    "ward_samples_written",
     "ward_alert_fired",
     "ward_alert_resolved",
     "ward_config_changed",
@@ -34,7 +35,7 @@ def specs() -> dict[str, object]:
 
 def test_every_hook_is_a_ward_hook_with_a_spec() -> None:
     callers = specs()
-    assert len(callers) == 18
+    assert len(callers) == 19
     for name, caller in callers.items():
         assert name.startswith("ward_")
         assert isinstance(caller, pluggy.HookCaller) and caller.has_spec(), name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ward_core.cli import (
+    alerts_cmd,
     compliance_cmd,
     configs_cmd,
     db_cmd,
@@ -28,6 +29,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(plugins_cmd.app, name="plugins")
+app.add_typer(alerts_cmd.rules_app, name="rules")
+app.add_typer(alerts_cmd.alerts_app, name="alerts")
+app.add_typer(alerts_cmd.silences_app, name="silences")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")

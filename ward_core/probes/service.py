@@ -9,7 +9,9 @@ calls it once per message. It
    that raises or misbehaves yields failed results for its devices, never an exception;
 3. derives counter rates and reboot markers (:mod:`ward_core.probes.derive`) and writes samples,
    latest values, one ``runs`` row with one ``run_results`` row per device and kind, and the batch
-   id, all in ONE transaction: either all of it is committed or none.
+   id, all in ONE transaction: either all of it is committed or none;
+4. after the commit, fires ``ward_samples_written`` for the devices that got values (the alerting
+   engine evaluates its rules there); a failing plugin is logged, the batch stays committed.
 
 Idempotency: with a ``batch_id`` (a queue message id), a batch already committed is not probed
 again and is reported as ``duplicate``; two workers racing on the same id both probe, but only the
@@ -51,7 +53,14 @@ from ward_core.probes.store import (
     upsert_latest,
     write_samples,
 )
-from ward_core.types import DeviceTarget, ProbeBatchResult, ProbeKind, ProbeOptions, ProbeResult
+from ward_core.types import (
+    DeviceTarget,
+    ProbeBatchResult,
+    ProbeKind,
+    ProbeOptions,
+    ProbeResult,
+    SamplesWritten,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +136,31 @@ def run_probe_batch(
 
     try:
         with session_scope(engine) as session:
-            return _store(session, runs, names, batch_id, reported_id, started)
+            outcome = _store(session, runs, names, batch_id, reported_id, started)
     except _AlreadyCommitted:
         log.info("probe batch %s was committed meanwhile by another worker; discarded", batch_id)
         return _duplicate(reported_id, len(names), started)
     except SQLAlchemyError as exc:
         raise StorageError(f"writing probe batch {reported_id} to {url} failed: {exc}") from exc
+    _announce(plugins, outcome, runs)
+    return outcome
+
+
+def _announce(plugins: WardPlugins, outcome: BatchOutcome, runs: Sequence[_KindRun]) -> None:
+    """Fire ``ward_samples_written`` for the devices that got values; a failing plugin is logged
+    by the event helper and never fails the (committed) batch."""
+    devices = tuple(
+        dict.fromkeys(r.device for run in runs for r in run.results.batch.results if r.ok and r.metrics)
+    )
+    if devices:
+        plugins.samples_written(
+            SamplesWritten(
+                batch_id=outcome.batch_id,
+                devices=devices,
+                time=utcnow(),
+                kinds=tuple(run.results.kind.name for run in runs),
+            )
+        )
 
 
 def _check_kinds(plugins: WardPlugins, kinds: Sequence[str]) -> dict[str, ProbeKind]:

@@ -11,6 +11,7 @@ from ward_core.types import (
     DeviceTarget,
     Link,
     RunSummary,
+    SamplesWritten,
     SnmpTarget,
     TopologyChange,
 )
@@ -99,9 +100,15 @@ def sample_run() -> RunSummary:
     )
 
 
+def sample_samples_written() -> SamplesWritten:
+    """A probe batch's samples committed for two devices."""
+    return SamplesWritten(batch_id="batch-1", devices=("sw1", "sw2"), time=SAMPLE_TIME, kinds=("icmp",))
+
+
 def sample_events() -> list[tuple[str, dict[str, object]]]:
     """Every event hook with sample keyword arguments, in a stable order."""
     return [
+        ("ward_samples_written", {"batch": sample_samples_written()}),
         ("ward_alert_fired", {"alert": sample_alert()}),
         ("ward_alert_resolved", {"alert": sample_alert(resolved=True)}),
         ("ward_config_changed", {"change": sample_config_change()}),

@@ -1,0 +1,121 @@
+"""The module ward loads for the ``alerts`` entry point: alerting wired into the poll path.
+
+``ward_samples_written`` runs after every committed probe batch (``ward poll``, queue workers) and
+evaluates the stored rules for that batch's devices; the dispatcher thread then delivers the
+notices. The service is built on the first batch, from the settings and plugins ``ward_configure``
+handed over, and closed (due notices delivered first) by ``ward_unconfigure``.
+
+``ward_config_changed`` and ``ward_topology_changed`` become ``config.changed`` and
+``lldp.link_lost`` markers in the sample store (:mod:`.event_metrics`), then the devices concerned
+are evaluated, so rules alert on configuration changes and lost neighbours too.
+
+Nothing is evaluated while no rule is loaded; a database without the alert tables (not migrated)
+is logged once per batch by the event helper and never stops polling.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+
+from ward_core.alerts.event_metrics import config_rows, link_rows, write_markers
+from ward_core.alerts.publish import publisher_for
+from ward_core.alerts.service import AlertService
+from ward_core.alerts.suppression import topology_uplinks
+from ward_core.alerts.vocabulary import vocabulary_of
+from ward_core.config import Settings
+from ward_core.db.session import get_engine
+from ward_core.hookspecs import hookimpl
+from ward_core.plugin_manager import WardPlugins
+from ward_core.types import ConfigChange, SamplesWritten, TopologyChange
+
+log = logging.getLogger(__name__)
+
+
+class AlertingState:
+    """What the plugin keeps between ``ward_configure`` and ``ward_unconfigure``."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.plugins: WardPlugins | None = None
+        self.service: AlertService | None = None
+        self._lock = threading.Lock()
+
+    def configure(self, settings: Settings, plugins: WardPlugins) -> None:
+        """Keep what the service will need; close a service of a previous configuration."""
+        self.close()
+        self.settings = settings
+        self.plugins = plugins
+
+    def get_service(self) -> AlertService:
+        """The service, built on first use."""
+        with self._lock:
+            if self.service is None:
+                if self.settings is None or self.plugins is None:
+                    raise RuntimeError("the alerts plugin was not configured")
+                plugins = self.plugins
+                engine = get_engine(self.settings)
+                self.service = AlertService(
+                    engine,
+                    vocabulary=vocabulary_of(plugins),
+                    notifiers=plugins.alert_notifiers(),
+                    publisher=publisher_for(self.settings),
+                    uplinks=topology_uplinks(engine),
+                    on_fired=plugins.alert_fired,
+                    on_resolved=plugins.alert_resolved,
+                )
+            return self.service
+
+    def close(self) -> None:
+        """Deliver what is due and release the database and Redis connections."""
+        with self._lock:
+            service, self.service = self.service, None
+        if service is not None:
+            service.close()
+            service.engine.dispose()
+
+
+STATE = AlertingState()
+"""The plugin's state (a plugin module is loaded once per process)."""
+
+
+@hookimpl
+def ward_configure(settings: Settings, plugins: WardPlugins) -> None:
+    """Remember the settings and plugins; the service is built on the first batch."""
+    STATE.configure(settings, plugins)
+
+
+@hookimpl
+def ward_samples_written(batch: SamplesWritten) -> None:
+    """Evaluate the rules for the devices of ``batch``."""
+    service = STATE.get_service()
+    report = service.evaluate(batch.devices)
+    if report.transitions:
+        log.info("alerts after batch %s: %s", batch.batch_id, report.transitions)
+
+
+@hookimpl
+def ward_config_changed(change: ConfigChange) -> None:
+    """Record the change as a ``config.changed`` marker and evaluate the device's rules."""
+    _record(config_rows(change), change.collected_at)
+
+
+@hookimpl
+def ward_topology_changed(change: TopologyChange) -> None:
+    """Record removed links as ``lldp.link_lost`` markers and evaluate both ends' rules."""
+    _record(link_rows(change.removed), change.discovered_at)
+
+
+def _record(rows: list[tuple[str, str, dict[str, str]]], time: datetime) -> None:
+    if not rows:
+        return
+    service = STATE.get_service()
+    if write_markers(service.engine, rows, time):
+        service.evaluate(sorted({device for device, _, _ in rows}))
+
+
+@hookimpl
+def ward_unconfigure() -> None:
+    """Deliver due notices and close the service."""
+    STATE.close()
