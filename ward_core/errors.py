@@ -5,7 +5,8 @@
     WardError
     ├── ConfigError                  settings or a config file are wrong
     │   ├── TemplateError            an intended-config template fails for one device (names line, variable)
-    │   └── RulesRejected            alert rule files refused (file, line and column of every problem)
+    │   ├── RulesRejected            alert rule files refused (file, line and column of every problem)
+    │   └── PlaybookError            a playbook refused before it runs (names file, line and field)
     ├── PluginError                  a plugin failed to load, or broke the contract
     │   └── PluginBlocked
     ├── InventoryError               an inventory file or record is wrong (names file, line, field)
@@ -77,6 +78,19 @@ class RulesRejected(ConfigError):
         more = f"\n  ... and {len(problems) - self.SHOWN} more" if len(problems) > self.SHOWN else ""
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         super().__init__(f"alert rules refused ({count}):\n{shown}{more}")
+
+
+class PlaybookError(ConfigError):
+    """A playbook is refused before anything runs: ``file``, ``line`` (1-based, when known) and
+    ``field`` (a dotted path such as ``steps[2].when``) say where."""
+
+    def __init__(self, message: str, *, file: str, line: int | None = None, field: str | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{where}: {field + ': ' if field else ''}{message}")
 
 
 class PluginError(WardError):

@@ -11,6 +11,7 @@ from ward_core.cli import (
     db_cmd,
     inventory_cmd,
     lab_cmd,
+    playbooks_cmd,
     plugins_cmd,
     poll_cmd,
     remediation_cmd,
@@ -46,6 +47,9 @@ app.command("poll")(poll_cmd.poll)
 app.command("worker")(worker_cmd.worker)
 app.command("scheduler")(worker_cmd.scheduler)
 app.command("status")(worker_cmd.status)
+app.command("run")(playbooks_cmd.run)
+app.add_typer(playbooks_cmd.runs_app, name="runs")
+app.command("demo")(playbooks_cmd.demo)
 
 
 @app.callback()
