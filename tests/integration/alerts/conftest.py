@@ -31,7 +31,7 @@ import redis
 import ward_notify.plugin
 import yaml
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from sqlalchemy import Engine, select
 
 import ward_core
 import ward_core.alerts.plugin
@@ -46,22 +46,6 @@ from ward_core.probes import BatchOutcome, run_probe_batch
 from ward_core.types import ProbeOptions
 
 WEBHOOK_SECRET = "test-secret"
-
-
-@pytest.fixture
-def pg_url(postgres_url: str) -> Iterator[str]:
-    """A PostgreSQL URL whose ``search_path`` is a new, empty schema dropped after the test."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ managers holding the two topology plugins (plus extra ones, such as an event rec
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import ward_ios_neighbours.plugin
 import ward_lldp.plugin
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine
 
 from ward_core.config import Settings
 from ward_core.db import get_engine, upgrade
@@ -28,34 +26,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]:
         tmp_path_factory.mktemp("lab"), devices=20, sites=4, ssh_port=SSH_PORT, snmp_port=SNMP_PORT
     ) as running:
         yield running
-
-
-@pytest.fixture
-def pg_url(postgres_url: str) -> Iterator[str]:
-    """A PostgreSQL URL whose ``search_path`` is a new, empty schema dropped after the test."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """A SQLite file database that does not exist yet."""
-    return f"sqlite:///{tmp_path / 'ward.db'}"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
-    """Each test runs on both backends."""
-    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
 
 
 @pytest.fixture
