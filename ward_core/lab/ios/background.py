@@ -12,35 +12,23 @@ Model changes go through ``call`` so that they happen on the devices' loop, betw
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import tempfile
-import threading
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TypeVar
 
 from ward_core.errors import LabError
+from ward_core.lab.background import BackgroundService, free_port
 from ward_core.lab.credentials import LabCredentials
 from ward_core.lab.ios.server import SshDevicePool
 from ward_core.lab.model import LabNetwork
 
-T = TypeVar("T")
-R = TypeVar("R")
-
-START_TIMEOUT = 60.0
-
 
 def free_tcp_port(address: str) -> int:
     """A TCP port the kernel reports free on ``address`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((address, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    return free_port(address, socket.SOCK_STREAM)
 
 
-class BackgroundSshDevices:
+class BackgroundSshDevices(BackgroundService):
     """A running :class:`SshDevicePool` on a private event loop thread (a context manager).
 
     Without ``host_key_path`` the host key lives in a temporary folder removed on exit.
@@ -64,47 +52,16 @@ class BackgroundSshDevices:
         self.host_key_path = (
             host_key_path or Path(self._key_folder.name if self._key_folder else ".") / "host_key"
         )
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="ward-lab-ssh", daemon=True)
+        super().__init__("ward-lab-ssh")
 
-    def __enter__(self) -> BackgroundSshDevices:
-        self._thread.start()
-        try:
-            self._run(
-                self.pool.start(
-                    self.network,
-                    bind_port=self.port,
-                    credentials=self.credentials,
-                    host_key_path=self.host_key_path,
-                )
-            )
-        except BaseException:
-            self._stop()
-            raise
-        return self
+    async def _start(self) -> None:
+        await self.pool.start(
+            self.network, bind_port=self.port, credentials=self.credentials, host_key_path=self.host_key_path
+        )
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        try:
-            self._run(self.pool.close())
-        finally:
-            self._stop()
+    async def _close(self) -> None:
+        await self.pool.close()
 
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` on the devices' loop and return its result."""
-
-        async def run() -> T:
-            return fn()
-
-        return self._run(run())
-
-    def _run(self, work: Coroutine[Any, Any, R]) -> R:
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result(START_TIMEOUT)
-
-    def _stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(START_TIMEOUT)
-        self._loop.close()
+    def _cleanup(self) -> None:
         if self._key_folder is not None:
             self._key_folder.cleanup()

@@ -12,33 +12,21 @@ Model changes go through ``call`` so that they happen on the agents' loop, betwe
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import threading
-from collections.abc import Callable, Coroutine
-from types import TracebackType
-from typing import Any, TypeVar
 
 from ward_core.errors import LabError
+from ward_core.lab.background import BackgroundService, free_port
 from ward_core.lab.model import LabNetwork
 from ward_core.lab.snmp.agent import DEFAULT_MAX_MESSAGE_SIZE, SnmpAgentPool
 from ward_core.lab.snmp.credentials import SnmpCredentials
 
-T = TypeVar("T")
-R = TypeVar("R")
-
-START_TIMEOUT = 60.0
-
 
 def free_udp_port(address: str) -> int:
     """A UDP port the kernel reports free on ``address`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind((address, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    return free_port(address, socket.SOCK_DGRAM)
 
 
-class BackgroundAgents:
+class BackgroundAgents(BackgroundService):
     """A running ``SnmpAgentPool`` on a private event loop thread (a context manager)."""
 
     def __init__(
@@ -55,38 +43,10 @@ class BackgroundAgents:
         self.credentials = credentials or SnmpCredentials()
         self.port = port if port is not None else free_udp_port(next(iter(network)).address)
         self.pool = SnmpAgentPool(max_message_size=max_message_size)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="ward-lab-snmp", daemon=True)
+        super().__init__("ward-lab-snmp")
 
-    def __enter__(self) -> BackgroundAgents:
-        self._thread.start()
-        try:
-            self._run(self.pool.start(self.network, bind_port=self.port, credentials=self.credentials))
-        except BaseException:
-            self._stop()
-            raise
-        return self
+    async def _start(self) -> None:
+        await self.pool.start(self.network, bind_port=self.port, credentials=self.credentials)
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        try:
-            self._run(self.pool.close())
-        finally:
-            self._stop()
-
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` on the agents' loop and return its result."""
-
-        async def run() -> T:
-            return fn()
-
-        return self._run(run())
-
-    def _run(self, work: Coroutine[Any, Any, R]) -> R:
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result(START_TIMEOUT)
-
-    def _stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(START_TIMEOUT)
-        self._loop.close()
+    async def _close(self) -> None:
+        await self.pool.close()
