@@ -1,55 +1,56 @@
-"""The ``ward`` command tree. Each domain adds its own sub-command module here."""
+"""The ``ward`` command tree: each sub-command lives in a module of its own, named in COMMANDS."""
 
 from __future__ import annotations
 
 import typer
 
-from ward_core.cli import (
-    alerts_cmd,
-    compliance_cmd,
-    configs_cmd,
-    db_cmd,
-    inventory_cmd,
-    lab_cmd,
-    playbooks_cmd,
-    plugins_cmd,
-    poll_cmd,
-    remediation_cmd,
-    samples_cmd,
-    topology_cmd,
-    worker_cmd,
-)
 from ward_core.cli.context import CliState
+from ward_core.cli.lazy import LazyCommand, LazyGroup
 from ward_core.config import load_settings
 from ward_core.errors import WardError
 
+COMMANDS: tuple[tuple[str, str, str, str], ...] = (
+    # name, module in ward_core.cli, attribute, one-line help
+    ("plugins", "plugins_cmd", "app", "Installed plugins and the hooks they implement."),
+    ("rules", "alerts_cmd", "rules_app", "Validate, load and list alert rules."),
+    ("alerts", "alerts_cmd", "alerts_app", "List, show, acknowledge and evaluate alerts."),
+    ("silences", "alerts_cmd", "silences_app", "Hold alert notifications for a while."),
+    ("db", "db_cmd", "app", "Create and migrate ward's database."),
+    ("inventory", "inventory_cmd", "app", "Import, list and show devices, sites and groups."),
+    ("lab", "lab_cmd", "app", "Run the simulated lab: devices with real SSH and SNMP."),
+    ("configs", "configs_cmd", "app", "Configuration backups: run, list, show, diff, export."),
+    ("compliance", "compliance_cmd", "app", "Compliance of stored configurations with templates."),
+    ("samples", "samples_cmd", "app", "Read stored samples and prune old ones."),
+    ("topology", "topology_cmd", "app", "Topology from LLDP/CDP: discover, show, path, explain."),
+    ("remediation", "remediation_cmd", "remediation_app", "Propose, list and run remediation actions."),
+    ("approvals", "remediation_cmd", "approvals_app", "See and decide remediation requests."),
+    ("audit", "remediation_cmd", "audit_app", "The hash-chained audit log."),
+    ("poll", "poll_cmd", "poll", "Probe devices now and store the samples."),
+    ("worker", "worker_cmd", "worker", "Run worker processes that execute queued work."),
+    ("scheduler", "worker_cmd", "scheduler", "Start poll cycles and scheduled work on time."),
+    ("status", "worker_cmd", "status", "Show whether polling keeps up."),
+    ("run", "playbooks_cmd", "run", "Validate, plan and run a playbook."),
+    ("runs", "playbooks_cmd", "runs_app", "Run records: playbooks, polls, backups, discoveries."),
+    ("demo", "playbooks_cmd", "demo", "Start a lab, run the example playbooks, show what ward sees."),
+)
+
+
+class WardCommands(LazyGroup):
+    """Every ``ward`` sub-command; a module is imported when its command runs."""
+
+    commands_table = tuple(
+        LazyCommand(name, f"ward_core.cli.{module}", attribute, help_line)
+        for name, module, attribute, help_line in COMMANDS
+    )
+
+
 app = typer.Typer(
     name="ward",
+    cls=WardCommands,
     help="Network automation: inventory, probes, alerts, config backup, topology, gated remediation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(plugins_cmd.app, name="plugins")
-app.add_typer(alerts_cmd.rules_app, name="rules")
-app.add_typer(alerts_cmd.alerts_app, name="alerts")
-app.add_typer(alerts_cmd.silences_app, name="silences")
-app.add_typer(db_cmd.app, name="db")
-app.add_typer(inventory_cmd.app, name="inventory")
-app.add_typer(lab_cmd.app, name="lab")
-app.add_typer(configs_cmd.app, name="configs")
-app.add_typer(compliance_cmd.app, name="compliance")
-app.add_typer(samples_cmd.app, name="samples")
-app.add_typer(topology_cmd.app, name="topology")
-app.add_typer(remediation_cmd.remediation_app, name="remediation")
-app.add_typer(remediation_cmd.approvals_app, name="approvals")
-app.add_typer(remediation_cmd.audit_app, name="audit")
-app.command("poll")(poll_cmd.poll)
-app.command("worker")(worker_cmd.worker)
-app.command("scheduler")(worker_cmd.scheduler)
-app.command("status")(worker_cmd.status)
-app.command("run")(playbooks_cmd.run)
-app.add_typer(playbooks_cmd.runs_app, name="runs")
-app.command("demo")(playbooks_cmd.demo)
 
 
 @app.callback()
