@@ -1,4 +1,7 @@
-"""Topology discovery of a large simulated lab, over SNMP (LLDP-MIB) and over SSH (LLDP + CDP CLI).
+"""Topology discovery of a large simulated lab, over SNMP and over SSH.
+
+Over SNMP the ``lldp`` plugin reads LLDP-MIB and CISCO-CDP-MIB; over SSH the ``ios-neighbours``
+plugin reads the LLDP and CDP CLI tables.
 
     .venv/bin/python bench/topology_discovery.py [--devices 500] [--workers 50] [--rounds 1]
 

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         description="Folder of per-platform templates (backup rules, intended configs); "
         "unset means the templates/ folder beside the ward_core package.",
     )
+    playbooks_dir: Path | None = Field(
+        default=None,
+        description="Folder of playbooks whose `schedule:` `ward scheduler` honours; unset means no "
+        "playbook is scheduled.",
+    )
     backup_interval_s: float = Field(
         default=86400.0,
         gt=0,
@@ -104,6 +109,18 @@ class Settings(BaseSettings):
     )
     topology_workers: int = Field(
         default=50, ge=1, description="Devices a topology discovery collects from at once."
+    )
+    topology_observation_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days `ward topology prune` keeps raw neighbour observations; each device's "
+        "newest observation and those the latest discovery was built from are kept whatever their age.",
+    )
+    topology_snapshot_keep: int = Field(
+        default=500,
+        ge=1,
+        description="Newest discoveries (snapshots) `ward topology prune` keeps for show, diff and "
+        "explain (500: three weeks at one discovery an hour); the latest is always kept.",
     )
     redis_url: str | None = Field(
         default=None,
@@ -150,9 +167,45 @@ class Settings(BaseSettings):
         gt=0,
         description="Most seconds one remediation command (or connecting) may take on a device.",
     )
+    remediation_reap_grace_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds past remediation_time_limit_s after which a request still running is "
+        "taken as lost with its worker and marked failed (ward remediation reap).",
+    )
+    alert_requester: str = Field(
+        default="ward-alerts",
+        pattern=r"^[A-Za-z0-9_.@-]{1,255}$",
+        description="The identity alert rules propose their remediation as; it never approves or "
+        "rejects a request.",
+    )
     lab_dir: Path = Field(
         default=Path(".ward-lab"),
         description="Where the simulated lab keeps its pid file, log and state.",
+    )
+    api_max_body_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest request body the HTTP API reads; a larger one is refused with 413.",
+    )
+    api_rate_window_s: float = Field(
+        default=60.0, gt=0, description="The HTTP API's rate-limit window, in seconds."
+    )
+    api_rate_limit_per_token: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests one API token may make per window (429 with Retry-After beyond).",
+    )
+    api_rate_limit_per_address: int = Field(
+        default=2400,
+        ge=1,
+        description="Requests one client address may make per window, whatever the token (429 beyond).",
+    )
+    api_device_cache_ttl_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds the HTTP API keeps a device-list page in Redis (0: no cache); an "
+        "inventory import drops it at once.",
     )
 
     @classmethod

@@ -1,9 +1,10 @@
 """The module ward loads for the ``lldp`` entry point.
 
 ``ward_topology_neighbours`` answers for transport ``snmp`` and any device with SNMP settings
-(``None`` otherwise, leaving other transports and SNMP-less devices to other plugins). The
-collection of each device runs on a process-wide event loop (:mod:`ward_lldp.loop`), bounded by
-``Settings.topology_timeout_s``.
+(``None`` otherwise, leaving other transports and SNMP-less devices to other plugins) with its
+LLDP-MIB and CISCO-CDP-MIB neighbours. The collection of each device runs on a process-wide event
+loop (:mod:`ward_lldp.loop`), bounded by ``Settings.topology_timeout_s``; sessions come from
+:mod:`ward_core.snmp_sessions`, shared with the ``snmp`` probes.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from ward_core import hookimpl
 from ward_core.config import Settings
 from ward_core.inventory.credentials import CredentialResolver
+from ward_core.snmp_sessions import KeyCache, SessionFactory
 from ward_core.types import DeviceTarget, NeighbourRecord, Transport
 from ward_lldp.collector import CollectSettings, collect_device
 from ward_lldp.loop import LoopThread
-from ward_lldp.sessions import Sessions
 
 __all__ = ["ward_configure", "ward_topology_neighbours", "ward_unconfigure"]
 
@@ -26,11 +27,11 @@ class _State:
 
     def __init__(self) -> None:
         self.loop = LoopThread()
-        self.sessions: Sessions | None = None
+        self.sessions: SessionFactory | None = None
         self.settings = CollectSettings()
 
     def configure(self, settings: Settings) -> None:
-        self.sessions = Sessions(CredentialResolver.from_settings(settings))
+        self.sessions = SessionFactory(CredentialResolver.from_settings(settings), KeyCache())
         timeout = settings.topology_timeout_s
         self.settings = CollectSettings(
             timeout_s=timeout, request_timeout_s=min(REQUEST_TIMEOUT_S, timeout / 2)
@@ -58,7 +59,8 @@ def ward_unconfigure() -> None:
 
 @hookimpl
 def ward_topology_neighbours(device: DeviceTarget, transport: Transport) -> list[NeighbourRecord] | None:
-    """The device's lldpRemTable as records; None unless ``transport`` is ``snmp`` and the device has SNMP."""
+    """The device's lldpRemTable and cdpCacheTable as records; None unless ``transport`` is
+    ``snmp`` and the device has SNMP."""
     if transport != "snmp" or device.snmp is None:
         return None
     if STATE.sessions is None:

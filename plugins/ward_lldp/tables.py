@@ -35,13 +35,36 @@ MAN_ADDR_FAMILIES = {1: 4, 2: 16}
 
 @dataclass(slots=True)
 class Walked:
-    """What the collector read from one agent, each table as ``{OID suffix: value}``."""
+    """What the collector read from one agent, each table as ``{OID suffix: value}``.
+
+    ``scalars`` holds the GET of lldpLocalSystemData and cdpGlobalRun by full OID; ``cdp_cache``
+    the walked cdpCacheTable columns by column number, each ``{row index: value}``; ``if_descrs``
+    is read only when a CDP row names an ifIndex that ``if_names`` lacks.
+    """
 
     scalars: dict[str, ValueType] = field(default_factory=dict)
     loc_ports: dict[str, ValueType] = field(default_factory=dict)
     if_names: dict[str, ValueType] = field(default_factory=dict)
     remotes: dict[str, ValueType] = field(default_factory=dict)
     man_addrs: dict[str, ValueType] = field(default_factory=dict)
+    cdp_cache: dict[int, dict[str, ValueType]] = field(default_factory=dict)
+    if_descrs: dict[str, ValueType] = field(default_factory=dict)
+
+    @property
+    def serves_lldp(self) -> bool:
+        """Whether the agent served any of LLDP-MIB."""
+        local = any(oid in self.scalars for oid in oids.LOC_SCALARS)
+        return local or bool(self.loc_ports or self.remotes)
+
+    @property
+    def cdp_run(self) -> int | None:
+        """cdpGlobalRun (true 1, false 2), None when the agent does not serve it."""
+        return integer(self.scalars.get(oids.CDP_GLOBAL_RUN))
+
+    @property
+    def runs_cdp(self) -> bool:
+        """Whether CDP runs: cdpGlobalRun says so, or the agent serves cache rows anyway."""
+        return self.cdp_run == oids.CDP_TRUE or any(self.cdp_cache.values())
 
 
 def _arcs(text_index: str) -> tuple[int, ...] | None:

@@ -13,7 +13,7 @@ one gufo-snmp session per device attempt (never shared), each attempt bounded by
 timeouts retried with exponential backoff and jitter (:mod:`ward_snmp.retry`). SNMP v2c and v3
 (noAuthNoPriv, authNoPriv, authPriv) are read from the device's
 :class:`~ward_core.types.SnmpTarget`; secrets come from ward's credential resolver
-(:mod:`ward_snmp.sessions`).
+(:mod:`ward_core.snmp_sessions`, shared with the ``lldp`` neighbour collector).
 
 What gufo-snmp cannot do runs on pysnmp, imported only when used: :mod:`ward_snmp.setter` (SNMP
 SET) and :mod:`ward_snmp.traps` (a v1/v2c trap and inform receiver). OIDs are numeric throughout

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from gufo.snmp.aio import SnmpSession
 
 from ward_core.errors import ConfigError, PluginError
+from ward_core.snmp_sessions import SessionTarget, resolve_address
 from ward_core.types import DeviceTarget, Metric, ProbeBatchResult, ProbeOptions, ProbeResult
 from ward_snmp.failures import translate
 from ward_snmp.interfaces import poll_interfaces
@@ -23,7 +24,6 @@ from ward_snmp.loop import run_sync
 from ward_snmp.resource_types import ResourceOid
 from ward_snmp.resources import poll_resources
 from ward_snmp.retry import RetryPolicy, with_retries
-from ward_snmp.sessions import SessionTarget, resolve_address
 from ward_snmp.settings import PollSettings
 from ward_snmp.state import PluginState
 from ward_snmp.system import poll_system

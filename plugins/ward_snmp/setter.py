@@ -65,12 +65,12 @@ from ward_core.errors import (
     DeviceUnreachable,
 )
 from ward_core.inventory.credentials import CredentialResolver
+from ward_core.snmp_sessions import required_secrets, snmp_settings
 from ward_core.types import DeviceTarget
 from ward_snmp import PLUGIN
 from ward_snmp.failures import V2C_TIMEOUT, V3_TIMEOUT
 from ward_snmp.loop import run_sync
 from ward_snmp.oids import IF_ADMIN_STATUS
-from ward_snmp.sessions import required_secrets, snmp_settings
 from ward_snmp.trap_decode import TrapValue, plain
 
 AUTH_PROTOCOLS = {

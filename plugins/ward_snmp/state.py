@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from ward_core.config import Settings
 from ward_core.inventory.credentials import CredentialResolver
+from ward_core.snmp_sessions import KeyCache, SessionFactory
 from ward_snmp.resource_registry import ResourceRegistry
-from ward_snmp.sessions import KeyCache, SessionFactory
 
 
 @dataclass(frozen=True, slots=True)

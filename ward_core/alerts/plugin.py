@@ -9,6 +9,11 @@ handed over, and closed (due notices delivered first) by ``ward_unconfigure``.
 ``lldp.link_lost`` markers in the sample store (:mod:`.event_metrics`), then the devices concerned
 are evaluated, so rules alert on configuration changes and lost neighbours too.
 
+``ward_alert_fired`` and ``ward_alert_resolved`` propose a firing rule's ``remediation`` through
+the approval gate and supersede its pending requests once the alert resolves
+(:mod:`.remediate`): the evaluator only announces transitions, and remediation reacts to them
+through the same hooks any plugin has.
+
 Nothing is evaluated while no rule is loaded; a database without the alert tables (not migrated)
 is logged once per batch by the event helper and never stops polling.
 """
@@ -21,6 +26,7 @@ from datetime import datetime
 
 from ward_core.alerts.event_metrics import config_rows, link_rows, write_markers
 from ward_core.alerts.publish import publisher_for
+from ward_core.alerts.remediate import AlertRemediation
 from ward_core.alerts.service import AlertService
 from ward_core.alerts.suppression import topology_uplinks
 from ward_core.alerts.vocabulary import vocabulary_of
@@ -28,7 +34,7 @@ from ward_core.config import Settings
 from ward_core.db.session import get_engine
 from ward_core.hookspecs import hookimpl
 from ward_core.plugin_manager import WardPlugins
-from ward_core.types import ConfigChange, SamplesWritten, TopologyChange
+from ward_core.types import Alert, ConfigChange, SamplesWritten, TopologyChange
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,9 @@ class AlertingState:
         self.settings: Settings | None = None
         self.plugins: WardPlugins | None = None
         self.service: AlertService | None = None
+        self.remediation: AlertRemediation | None = None
         self._lock = threading.Lock()
+        self._remediation_lock = threading.Lock()
 
     def configure(self, settings: Settings, plugins: WardPlugins) -> None:
         """Keep what the service will need; close a service of a previous configuration."""
@@ -67,8 +75,19 @@ class AlertingState:
                 )
             return self.service
 
+    def get_remediation(self) -> AlertRemediation:
+        """What proposes the rules' remediation, on the service's database; built on first use."""
+        service = self.get_service()
+        with self._remediation_lock:
+            if self.remediation is None or self.remediation.engine is not service.engine:
+                assert self.settings is not None and self.plugins is not None
+                self.remediation = AlertRemediation(service.engine, self.settings, self.plugins)
+            return self.remediation
+
     def close(self) -> None:
         """Deliver what is due and release the database and Redis connections."""
+        with self._remediation_lock:
+            self.remediation = None
         with self._lock:
             service, self.service = self.service, None
         if service is not None:
@@ -93,6 +112,18 @@ def ward_samples_written(batch: SamplesWritten) -> None:
     report = service.evaluate(batch.devices)
     if report.transitions:
         log.info("alerts after batch %s: %s", batch.batch_id, report.transitions)
+
+
+@hookimpl
+def ward_alert_fired(alert: Alert) -> None:
+    """Propose the rule's remediation, when it declares one (recorded on the alert)."""
+    STATE.get_remediation().fired(alert, known=STATE.get_service().rule(alert.rule))
+
+
+@hookimpl
+def ward_alert_resolved(alert: Alert) -> None:
+    """Expire the pending remediation requests the alert caused (superseded)."""
+    STATE.get_remediation().resolved(alert, known=STATE.get_service().rule(alert.rule))
 
 
 @hookimpl

@@ -9,12 +9,14 @@ A file holds a list of rules, or a mapping with ``rules:`` and an optional ``not
         severity: critical            # info, warning (default) or critical
         message: "{{ device }} does not answer ping ({{ value }}% loss)"
         description: free text
-        remediation: bounce-uplink    # or {action: bounce-interface, params: {ifname: Gi0/1}}
+        remediation: bounce-uplink    # or {action: NAME, params: {interface: "{{ labels.ifname }}"}}
         notify: [webhook]             # overrides the file's default
         device_down: true             # an outage rule: folded under the site uplink's outage
 
 ``message`` is a Jinja2 template over ``rule``, ``device``, ``site``, ``region``, ``role``,
-``severity``, ``value`` and ``labels`` (``{{ labels.ifname }}``).
+``severity``, ``value`` and ``labels`` (``{{ labels.ifname }}``); so is any text value of the
+remediation's ``params``, rendered from the alert when the rule fires and the action is proposed
+through the approval gate (:mod:`.remediate`).
 
 Checks: YAML syntax, the shape of each rule, the expression (syntax and meaning, see
 :mod:`.compiler`), the message template (syntax and variables), notifier and remediation action
@@ -137,6 +139,40 @@ def check_message(template: str) -> list[tuple[int, str]]:
             (found.start() if found else 0, f"unknown variable {name!r} in the message (known: {known})")
         )
     return problems
+
+
+def check_param_template(template: str) -> list[str]:
+    """Problems in a remediation parameter's template: its syntax and the variables it names
+    (those of the message, rendered from the alert when the rule fires).
+
+    >>> check_param_template("{{ labels.ifname }}")
+    []
+    >>> check_param_template("{{ ifname }}")
+    ["unknown variable 'ifname' (known: device, labels, region, role, rule, severity, site, value)"]
+    >>> check_param_template("{{ labels.ifname")
+    ["template: unexpected end of template, expected 'end of print statement'."]
+    """
+    try:
+        parsed = _ENVIRONMENT.parse(template)
+    except TemplateSyntaxError as exc:
+        return [f"template: {exc.message}"]
+    known = ", ".join(sorted(MESSAGE_VARIABLES))
+    return [
+        f"unknown variable {name!r} (known: {known})"
+        for name in sorted(meta.find_undeclared_variables(parsed) - MESSAGE_VARIABLES)
+    ]
+
+
+def _param_node(node: Node, name: str) -> Node | None:
+    """The value node of ``params.<name>`` inside a remediation mapping node, for positions."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "params" and isinstance(value, MappingNode):
+            for param, param_value in value.value:
+                if isinstance(param, ScalarNode) and param.value == name and isinstance(param_value, Node):
+                    return param_value
+    return None
 
 
 class _FileReader:
@@ -304,7 +340,15 @@ class _FileReader:
             listing = ", ".join(sorted(actions)) or "none"
             self.at(node, f"unknown remediation action {data['action']!r} (known: {listing})")
             return None
-        return {"action": data["action"], "params": data.get("params", {})}
+        params = data.get("params", {})
+        before = len(self.problems)
+        for name, value in params.items():
+            if isinstance(value, str) and ("{{" in value or "{%" in value):
+                for problem in check_param_template(value):
+                    self.at(_param_node(node, str(name)) or node, f"remediation params.{name}: {problem}")
+        if len(self.problems) > before:
+            return None
+        return {"action": data["action"], "params": params}
 
 
 def rule_files(paths: Iterable[Path]) -> list[Path]:

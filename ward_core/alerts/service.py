@@ -1,10 +1,10 @@
 """The alerting service: evaluates stored rules for the devices whose samples changed, and delivers.
 
 :meth:`AlertService.evaluate` runs one :class:`~ward_core.alerts.round.Round` in one transaction,
-then, after the commit, publishes every transition on Redis, tells plugins
-(``ward_alert_fired``/``ward_alert_resolved``) and wakes the :class:`Dispatcher`, which delivers
-the notices the round queued. Evaluations are serialised: within a process by a lock, across
-processes on PostgreSQL by a transaction-level advisory lock, so two evaluations never announce
+then, after the commit, publishes every transition on Redis, wakes the :class:`Dispatcher`, which
+delivers the notices the round queued, and tells plugins (``ward_alert_fired`` /
+``ward_alert_resolved``), in that order. Evaluations are serialised: within a process by a lock,
+across processes on PostgreSQL by a transaction-level advisory lock, so two evaluations never announce
 the same transition twice.
 
 Compiled rules, the inventory view and the series the rules read
@@ -165,6 +165,11 @@ class AlertService:
             self._view = InventoryView.load(session)
         return self._view
 
+    def rule(self, name: str) -> RuleDefinition | None:
+        """Rule ``name`` as this service's last evaluation loaded it (None: not loaded here)."""
+        cached = self._rules.get(name)
+        return cached[1] if cached is not None else None
+
     @property
     def broken_rules(self) -> dict[str, str]:
         """Stored rules that no longer compile here (a plugin function gone...), with the reason."""
@@ -258,15 +263,17 @@ class AlertService:
             return None
 
     def _after_commit(self, outcome: RoundOutcome) -> None:
+        """Publish, wake the dispatcher, then tell plugins: notices never wait for plugins' work
+        (proposing an alert's remediation opens a device session)."""
         if self.publisher is not None and outcome.events:
             self.publisher.publish(outcome.events)
+        if outcome.routed and self.notifiers:
+            self.dispatcher.start()
+            self.dispatcher.wake()
         for alert in outcome.fired:
             self._tell(self.on_fired, alert)
         for alert in outcome.resolved:
             self._tell(self.on_resolved, alert)
-        if outcome.routed and self.notifiers:
-            self.dispatcher.start()
-            self.dispatcher.wake()
 
     @staticmethod
     def _tell(listener: AlertListener | None, alert: Alert) -> None:

@@ -32,6 +32,8 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("run", "playbooks_cmd", "run", "Validate, plan and run a playbook."),
     ("runs", "playbooks_cmd", "runs_app", "Run records: playbooks, polls, backups, discoveries."),
     ("demo", "playbooks_cmd", "demo", "Start a lab, run the example playbooks, show what ward sees."),
+    ("api", "api_cmd", "api", "Serve the HTTP API: REST, OpenAPI docs, health, metrics."),
+    ("tokens", "tokens_cmd", "app", "API tokens: create (shown once), list, revoke."),
 )
 
 

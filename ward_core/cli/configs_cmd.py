@@ -2,13 +2,15 @@
 
 Exit status: 0 on success; 1 when a device could not be backed up (``backup``) or a device is stale
 (``stale``); 2 on bad input (an unknown device or version, a selector matching nothing).
+``backup`` runs in batches on the workers when a broker is configured (``WARD_BROKER_URL``) and
+prints the same summary; without one it runs in this process (the embedded default).
 Versions are named by id (``42``) or digest prefix (``3fa9c1``), as ``history`` lists them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -33,11 +35,15 @@ from ward_core.backup.queries import (
 )
 from ward_core.backup.service import backup_devices
 from ward_core.cli.context import print_json, settings_of
+from ward_core.config import Settings
 from ward_core.db.migrate import require_current_schema
 from ward_core.db.session import get_engine, session_scope
 from ward_core.errors import ConfigError, FilterError, InventoryError
 from ward_core.plugin_manager import load_plugins
 from ward_core.probes.selection import select_devices
+from ward_core.worker.job_dispatch import DEFAULT_DEADLINE_S, JobResult, WaitHint, no_worker_message, run_job
+from ward_core.worker.job_merge import merge_backup
+from ward_core.worker.jobs import BACKUP_QUEUE, JobKind
 
 app = typer.Typer(help="Configuration backups: run them, list, show, diff, history, export to git.")
 
@@ -65,12 +71,11 @@ def _engine(ctx: typer.Context) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _print_outcome(outcome: BackupOutcome) -> None:
+def _print_outcome(outcome: BackupOutcome, title: str | None = None) -> None:
     out = _console()
     if outcome.changed or outcome.failed:
-        table = Table(
-            "device", "status", "changed by", "reason", "detail", title=f"backup run {outcome.run_id}"
-        )
+        title = title or f"backup run {outcome.run_id}"
+        table = Table("device", "status", "changed by", "reason", "detail", title=title)
         for d in outcome.devices:
             if d.status == "unchanged":
                 continue
@@ -111,9 +116,18 @@ def backup(
     retries: Annotated[
         int | None, typer.Option("--retries", min=0, help="More attempts after a timeout or broken session.")
     ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="With a broker: devices per batch. Default: --workers."),
+    ] = None,
+    deadline: Annotated[
+        float,
+        typer.Option("--deadline", min=1, help="With a broker: most seconds to wait for the workers."),
+    ] = DEFAULT_DEADLINE_S,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
-    """Back up devices now, in this process; exit 1 when a device failed, 2 on bad input."""
+    """Back up devices now: in batches on the workers when a broker is configured, else in this
+    process; exit 1 when a device failed, 2 on bad input."""
     settings = settings_of(ctx)
     options = BackupOptions.from_settings(settings)
     options = replace(
@@ -125,26 +139,87 @@ def backup(
     )
     # Failed sessions are reported per device; paramiko's own tracebacks would only repeat them.
     logging.getLogger("paramiko").setLevel(logging.CRITICAL)
-    with _engine(ctx) as engine, load_plugins(settings) as plugins:
+    with _engine(ctx) as engine:
         try:
             with session_scope(engine) as session:
                 names = select_devices(session, limit)
         except (FilterError, InventoryError) as exc:
             raise _bad_input(str(exc)) from None
-        outcome = backup_devices(
-            engine=engine,
-            plugins=plugins,
-            settings=settings,
-            device_names=names,
-            options=options,
-            requested_by="cli",
-        )
+        job: JobResult | None = None
+        if settings.broker_url:
+            outcome, job = _backup_on_workers(settings, engine, names, options, batch_size, deadline)
+        else:
+            with load_plugins(settings) as plugins:
+                outcome = backup_devices(
+                    engine=engine,
+                    plugins=plugins,
+                    settings=settings,
+                    device_names=names,
+                    options=options,
+                    requested_by="cli",
+                )
     if as_json:
-        print_json(outcome.to_dict())
+        print_json({**outcome.to_dict(), **_job_dict(job)})
     else:
-        _print_outcome(outcome)
+        _print_outcome(outcome, _job_title(job))
     if outcome.failed:
         raise typer.Exit(1)
+
+
+def _backup_on_workers(
+    settings: Settings,
+    engine: Engine,
+    names: list[str],
+    options: BackupOptions,
+    batch_size: int | None,
+    deadline_s: float,
+) -> tuple[BackupOutcome, JobResult]:
+    """The devices in batches on the workers (:mod:`ward_core.worker.job_dispatch`): one batch fills
+    one worker's SSH sessions unless ``--batch-size`` says otherwise."""
+    job = run_job(
+        settings=settings,
+        engine=engine,
+        kind=JobKind.BACKUP,
+        device_names=names,
+        batch_size=batch_size or options.workers,
+        options={
+            "timeout_s": options.timeout_s,
+            "workers": options.workers,
+            "per_site": options.per_site,
+            "retries": options.retries,
+        },
+        requested_by="cli",
+        deadline_s=deadline_s,
+        on_progress=_hint(settings, BACKUP_QUEUE),
+    )
+    return merge_backup(job, names), job
+
+
+def _hint(settings: Settings, queue: str) -> Callable[[int, int], None]:
+    hint = WaitHint(no_worker_message(settings, queue), lambda text: typer.secho(text, err=True, fg="yellow"))
+
+    def progress(done: int, total: int) -> None:
+        if done == 0:
+            hint.waiting()
+
+    return progress
+
+
+def _job_dict(job: JobResult | None) -> dict[str, object]:
+    if job is None:
+        return {}
+    return {
+        "job_id": job.job_id,
+        "batches": len(job.batches),
+        "run_ids": job.run_ids,
+        "missing_batches": [b.batch_id for b in job.missing],
+    }
+
+
+def _job_title(job: JobResult | None) -> str | None:
+    if job is None or len(job.batches) == 1:
+        return None
+    return f"backup job {job.job_id} ({len(job.batches)} batches on the workers)"
 
 
 @app.command("list")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from ward_core.api.cache import invalidate_inventory
 from ward_core.cli.context import print_json, settings_of
 from ward_core.db.migrate import require_current_schema
 from ward_core.db.session import get_engine, session_scope
@@ -67,6 +68,7 @@ def import_cmd(
             raise
         print_json({"source": exc.source, "errors": [_error_dict(e) for e in exc.errors]})
         raise typer.Exit(1) from None
+    invalidate_inventory(settings_of(ctx))
     if as_json:
         print_json(report.to_dict())
         return

@@ -1,8 +1,18 @@
 """``ward run PLAYBOOK``, ``ward runs list|show`` and ``ward demo``.
 
+``ward run`` validates and plans in this process either way. With a broker configured
+(``WARD_BROKER_URL``) it then records a queued run and sends one ``playbook_run`` message; a
+worker runs it with the same runner, and this command follows the run record (a progress bar per
+step, filled as results are written) and prints the same summary. ``--timeout`` bounds the wait
+for a worker and the run itself: a run no worker started by then is cancelled, one still running
+is interrupted by the worker. Files a step writes to a relative path (the discover step's SVG)
+land in this command's working folder, on the worker's host. Without a broker it runs in this
+process (the embedded default). ``--dry-run`` never queues anything.
+
 Exit status of ``run``: 0 when every device ended ok, changed or skipped by a condition; 1 when a
-device failed or a rollout stopped; 2 when the playbook is refused (bad YAML, unknown step type,
-bad selector, missing var...: the message names file, line and field).
+device failed, a rollout stopped or a queued run did not succeed (cancelled, lost, refused by the
+worker); 2 when the playbook is refused (bad YAML, unknown step type, bad selector, missing
+var...: the message names file, line and field).
 """
 
 from __future__ import annotations
@@ -20,15 +30,22 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from ward_core.cli.context import print_json, settings_of
+from ward_core.config import Settings
 from ward_core.db.migrate import require_current_schema
 from ward_core.db.session import get_engine, session_scope
-from ward_core.errors import PlaybookError, PluginError
+from ward_core.db.types import utcnow
+from ward_core.errors import BrokerError, PlaybookError, PluginError
 from ward_core.playbooks.demo import DemoOptions, run_demo
-from ward_core.playbooks.model import DeviceOutcome, Step
+from ward_core.playbooks.model import DeviceOutcome, Playbook, Step
+from ward_core.playbooks.queued import DEFAULT_TIMEOUT_S, RecordedRun, follow_run, queue_run, read_report
 from ward_core.playbooks.records import list_runs, show_run
 from ward_core.playbooks.runner import RunReport, run_playbook
-from ward_core.playbooks.service import dry_run, prepare
+from ward_core.playbooks.service import Prepared, dry_run, prepare
 from ward_core.plugin_manager import load_plugins
+from ward_core.worker.broker import configure_broker, display_broker_url
+from ward_core.worker.job_dispatch import WaitHint, no_worker_message
+from ward_core.worker.playbook_actor import PLAYBOOK_QUEUE, declare_playbook_actor
+from ward_core.worker.scheduler import BROKER_ERRORS
 
 runs_app = typer.Typer(help="Run records: playbooks, polls, backups, discoveries.", no_args_is_help=True)
 
@@ -104,6 +121,99 @@ def print_report(out: Console, report: RunReport) -> None:
         out.print(f"[red]{report.stopped}[/]", highlight=False)
 
 
+class FollowDisplay:
+    """A Rich progress bar per step of a run on the workers, filled from the results written."""
+
+    def __init__(self, progress: Progress, playbook: Playbook, devices: int, run_id: int) -> None:
+        self.progress = progress
+        self.run_id = run_id
+        self.status = ""
+        self.waiting = progress.add_task(f"run {run_id}: queued, waiting for a worker", total=None)
+        self.tasks = {
+            step.id: progress.add_task(f"{step.id} ({step.type})", total=max(devices, 1), visible=False)
+            for step in playbook.steps
+        }
+
+    def update(self, status: str, counts: dict[str, dict[str, int]]) -> None:
+        if status != self.status:
+            self.status = status
+            self.progress.update(self.waiting, description=f"run {self.run_id}: {status}")
+            if status != "pending":
+                self.progress.update(self.waiting, visible=False)
+        for step_id, task in self.tasks.items():
+            seen = counts.get(step_id)
+            if not seen:
+                continue
+            text = " ".join(f"{seen[s]} {s}" for s in COLOURS if seen.get(s))
+            self.progress.update(
+                task, completed=sum(seen.values()), description=f"{step_id}: {text}", visible=True
+            )
+
+
+def _queue_on_workers(
+    settings: Settings, engine: Engine, prepared: Prepared, limit: str | None, timeout_s: float
+) -> int:
+    """Record the queued run and send its message, in one transaction; the run id."""
+    broker = configure_broker(settings)
+    try:
+        actor = declare_playbook_actor(broker, None)
+        with session_scope(engine) as session:
+            run_id = queue_run(
+                session,
+                prepared,
+                requested_by=settings.user or "playbook",
+                limit=limit,
+                artifacts=str(Path.cwd()),
+                timeout_s=timeout_s,
+                now=utcnow(),
+            )
+            try:
+                actor.send(run_id, timeout_s=timeout_s)
+            except BROKER_ERRORS as exc:
+                where = display_broker_url(settings.broker_url)
+                raise BrokerError(f"cannot enqueue playbook run {run_id} on {where}: {exc}") from exc
+    finally:
+        broker.close()
+    return run_id
+
+
+def _run_on_workers(
+    out: Console,
+    settings: Settings,
+    engine: Engine,
+    prepared: Prepared,
+    limit: str | None,
+    timeout_s: float,
+    as_json: bool,
+) -> RecordedRun:
+    run_id = _queue_on_workers(settings, engine, prepared, limit, timeout_s)
+    try:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=out, disable=as_json
+        ) as progress:
+            display = FollowDisplay(progress, prepared.playbook, len(prepared.devices), run_id)
+            hint = WaitHint(
+                no_worker_message(settings, PLAYBOOK_QUEUE),
+                lambda text: typer.secho(text, err=True, fg=typer.colors.YELLOW),
+            )
+
+            def update(status: str, counts: dict[str, dict[str, int]]) -> None:
+                display.update(status, counts)
+                if status == "pending":
+                    hint.waiting()
+
+            follow_run(engine, run_id, on_progress=update)
+    except KeyboardInterrupt:
+        typer.secho(
+            f"run {run_id} goes on on the workers: see `ward runs show {run_id}`",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+        raise typer.Exit(1) from None
+    with session_scope(engine) as session:
+        return read_report(session, run_id, prepared.playbook)
+
+
 def _print_plan(out: Console, plan: dict[str, Any]) -> None:
     out.print(f"dry run of {plan['playbook']} ({plan['file']}): nothing is changed", highlight=False)
     steps = Table("step", "type", "line", "when", title="steps")
@@ -137,8 +247,15 @@ def run(
         bool, typer.Option("--dry-run", help="Show what would run where; change nothing.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=1, help="With a broker: most seconds to wait for a worker, then for the run."
+        ),
+    ] = DEFAULT_TIMEOUT_S,
 ) -> None:
-    """Validate, plan and run a playbook; exit 1 when a device failed, 2 when the playbook is refused."""
+    """Validate, plan and run a playbook (on the workers when a broker is configured); exit 1 when a
+    device failed, 2 when the playbook is refused."""
     settings = settings_of(ctx)
     with _engine(ctx) as engine, load_plugins(settings) as plugins:
         try:
@@ -151,6 +268,17 @@ def run(
             print_json(plan) if as_json else _print_plan(_console(), plan)
             return
         out = _console()
+        if settings.broker_url:
+            recorded = _run_on_workers(out, settings, engine, prepared, limit, timeout, as_json)
+            if as_json:
+                print_json({**recorded.report.to_dict(), "status": recorded.status, "error": recorded.error})
+            else:
+                print_report(out, recorded.report)
+                if recorded.error:
+                    out.print(f"[red]run {recorded.report.run_id} {recorded.status}: {recorded.error}[/]")
+            if recorded.failed:
+                raise typer.Exit(1)
+            return
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=out, disable=as_json
         ) as progress:

@@ -2,8 +2,9 @@
 
 - ``ward remediation propose ACTION --device D --param k=v --reason "..."``: the plan is made on the
   device now, stored with its hash, and waits for approvals (or runs, when policy needs none);
-  ``list``, ``show``, ``execute`` (hand an approved request to a worker again) and ``worker`` (run
-  remediation workers on the configured broker);
+  ``list``, ``show``, ``execute`` (hand an approved request to a worker again), ``worker`` (run
+  remediation workers on the configured broker) and ``reap`` (mark failed the requests whose worker
+  died mid-execution, see :mod:`ward_core.remediation.reaper`);
 - ``ward approvals list|show|approve|reject``: the approver sees the plan, the pre-check output, the
   evidence and the hash before deciding; ``approve --plan-hash H`` binds to the hash seen;
 - ``ward audit list|verify``: the hash-chained audit log; ``verify`` exits 1 naming the first bad record.
@@ -31,12 +32,14 @@ from ward_core.db.migrate import require_current_schema
 from ward_core.db.models import AlertRow
 from ward_core.db.session import get_engine, session_scope
 from ward_core.errors import RemediationError, RequestRefused
+from ward_core.permissions import APPROVALS_DECIDE, REMEDIATION_PROPOSE
 from ward_core.plugin_manager import load_plugins
 from ward_core.remediation.context import RemediationContext
 from ward_core.remediation.decisions import decide, expire_due
 from ward_core.remediation.identity import current_person
 from ward_core.remediation.proposals import propose
 from ward_core.remediation.queries import list_requests, request_detail
+from ward_core.remediation.reaper import reap_stale_executions, stale_after_s
 from ward_core.remediation.runtime import enqueue, start_remediation_worker
 from ward_core.remediation.states import RequestState
 from ward_core.worker.broker import configure_broker, display_broker_url
@@ -127,7 +130,9 @@ def propose_cmd(
 ) -> None:
     """Propose ACTION on a device: the plan is made on the device now, stored and hashed."""
     with _context(ctx) as rc:
-        person = current_person(rc.settings, rc.directory())
+        directory = rc.directory()
+        person = current_person(rc.settings, directory)
+        directory.require(person, REMEDIATION_PROPOSE)
         facts: dict[str, Any] = {}
         for pair in evidence or []:
             key, sep, value = pair.partition("=")
@@ -240,6 +245,23 @@ def _show(ctx: typer.Context, request_id: int, as_json: bool) -> None:
             if outcome:
                 verdict = "ok" if outcome["ok"] else f"FAILED {outcome['exception']}"
                 out.print(f"  {step}: {verdict}", highlight=False, markup=False)
+        lost = detail["outcome"].get("worker_lost")
+        if lost:
+            finished = ", ".join(lost["steps_finished"]) or "none"
+            out.print(
+                f"  worker lost: {lost['worker']} started at {lost['started_at']}, steps finished: "
+                f"{finished}; not retried; rollback {lost['rollback']}",
+                highlight=False,
+                markup=False,
+            )
+        late = detail["outcome"].get("late")
+        if late:
+            out.print(
+                f"  the worker finished after all, at {late['finished_at']}: "
+                f"{late['status']} ({late['reason']})",
+                highlight=False,
+                markup=False,
+            )
 
 
 @remediation_app.command("show")
@@ -256,6 +278,26 @@ def execute_cmd(ctx: typer.Context, request_id: Annotated[int, typer.Argument()]
     with _context(ctx) as rc:
         where = enqueue(rc, request_id)
     _console().print(f"request {request_id}: {where}", highlight=False)
+
+
+@remediation_app.command("reap")
+def reap_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Mark failed ("worker lost") the requests still running past their time limit plus grace."""
+    with _context(ctx) as rc:
+        reaped = reap_stale_executions(rc.engine, rc.settings, plugins=rc.plugins)
+        limit = stale_after_s(rc.settings)
+    if as_json:
+        print_json({"reaped": reaped, "stale_after_s": limit})
+        return
+    if not reaped:
+        _console().print(f"nothing to reap: no request has been running for more than {limit:.0f} s")
+        return
+    for request_id in reaped:
+        _console().print(
+            f"request {request_id}: failed (worker lost: running for more than {limit:.0f} s); "
+            "not retried, no rollback attempted: check the device",
+            highlight=False,
+        )
 
 
 @remediation_app.command("worker")
@@ -318,7 +360,9 @@ def approve_cmd(
 ) -> None:
     """Approve a request's current plan (shown first); it runs once the policy is satisfied."""
     with _context(ctx) as rc:
-        person = current_person(rc.settings, rc.directory())
+        directory = rc.directory()
+        person = current_person(rc.settings, directory)
+        directory.require(person, APPROVALS_DECIDE)
         with session_scope(rc.engine) as session:
             detail = request_detail(session, request_id)
         if detail is None:
@@ -354,7 +398,9 @@ def reject_cmd(
 ) -> None:
     """Reject a request: it never runs."""
     with _context(ctx) as rc:
-        person = current_person(rc.settings, rc.directory())
+        directory = rc.directory()
+        person = current_person(rc.settings, directory)
+        directory.require(person, APPROVALS_DECIDE, REMEDIATION_PROPOSE)
         outcome = decide(rc, request_id=request_id, person=person, approve=False, comment=comment)
     if as_json:
         print_json(outcome.to_dict())

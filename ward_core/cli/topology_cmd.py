@@ -1,13 +1,17 @@
-"""``ward topology``: discover links, show the graph, find paths, compare discoveries, explain.
+"""``ward topology``: discover links, show the graph, find paths, compare discoveries, explain,
+and prune old history.
 
 Exit status: 0 on success, 1 when a device could not be collected (``discover``) or the database
-cannot be used, 2 on bad input (an unknown device, site, transport or snapshot).
+cannot be used, 2 on bad input (an unknown device, site, transport or snapshot). ``discover`` runs
+in batches on the workers when a broker is configured and prints the same summary; without one it
+runs in this process (the embedded default).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +40,7 @@ from ward_core.topology.graph import (
 from ward_core.topology.model import Snapshot, link_key
 from ward_core.topology.outcome import DiscoveryOutcome
 from ward_core.topology.overrides import Override, OverrideKind, check_override
+from ward_core.topology.retention import PruneReport, prune_topology
 from ward_core.topology.service import check_transport, discover_batch
 from ward_core.topology.store import (
     add_override,
@@ -46,8 +51,11 @@ from ward_core.topology.store import (
     previous_snapshot_id,
 )
 from ward_core.topology.svg import to_svg
+from ward_core.worker.job_dispatch import DEFAULT_DEADLINE_S, WaitHint, no_worker_message, run_job
+from ward_core.worker.job_merge import merge_discovery
+from ward_core.worker.jobs import DISCOVERY_QUEUE, JobKind
 
-app = typer.Typer(help="Topology from LLDP/CDP: discover, show, path, diff, explain, override.")
+app = typer.Typer(help="Topology from LLDP/CDP: discover, show, path, diff, explain, override, prune.")
 override_app = typer.Typer(help="Links declared or ignored by hand, and names that stand for devices.")
 app.add_typer(override_app, name="override")
 
@@ -123,9 +131,20 @@ def discover(
     transport: Annotated[
         str, typer.Option("--transport", help="ssh (CLI, LLDP+CDP) or snmp (LLDP-MIB).")
     ] = "ssh",
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size", min=1, help="With a broker: devices per batch. Default: topology_workers."
+        ),
+    ] = None,
+    deadline: Annotated[
+        float,
+        typer.Option("--deadline", min=1, help="With a broker: most seconds to wait for the workers."),
+    ] = DEFAULT_DEADLINE_S,
     as_json: JsonOption = False,
 ) -> None:
-    """Collect neighbours now, store the new graph; exit 1 when a device could not be collected."""
+    """Collect neighbours now, store the new graph (in batches on the workers when a broker is
+    configured, else in this process); exit 1 when a device could not be collected."""
     settings = settings_of(ctx)
     try:
         wanted = check_transport(transport)
@@ -138,10 +157,13 @@ def discover(
                 names = select_devices(session, limit)
             except InventoryError as exc:
                 raise _bad_input(str(exc)) from None
-        with load_plugins(settings) as plugins:
-            outcome = discover_batch(
-                engine=engine, plugins=plugins, settings=settings, device_names=names, transport=wanted
-            )
+        if settings.broker_url:
+            outcome = _discover_on_workers(settings, engine, names, wanted, batch_size, deadline)
+        else:
+            with load_plugins(settings) as plugins:
+                outcome = discover_batch(
+                    engine=engine, plugins=plugins, settings=settings, device_names=names, transport=wanted
+                )
     finally:
         engine.dispose()
     if as_json:
@@ -150,6 +172,37 @@ def discover(
         _print_outcome(outcome)
     if outcome.failures:
         raise typer.Exit(1)
+
+
+def _discover_on_workers(
+    settings: Settings,
+    engine: Engine,
+    names: list[str],
+    transport: str,
+    batch_size: int | None,
+    deadline_s: float,
+) -> DiscoveryOutcome:
+    """The devices in batches on the workers (:mod:`ward_core.worker.job_dispatch`), merged into
+    one outcome against the snapshot that was newest before (:mod:`ward_core.worker.job_merge`)."""
+    with session_scope(engine) as session:
+        baseline = load_snapshot(session)
+    baseline_id = baseline.id if baseline is not None else None
+    hint = WaitHint(
+        no_worker_message(settings, DISCOVERY_QUEUE), lambda text: typer.secho(text, err=True, fg="yellow")
+    )
+    job = run_job(
+        settings=settings,
+        engine=engine,
+        kind=JobKind.DISCOVERY,
+        device_names=names,
+        batch_size=batch_size or settings.topology_workers,
+        options={"transport": transport},
+        requested_by="cli",
+        deadline_s=deadline_s,
+        extra={"baseline_snapshot_id": baseline_id},
+        on_progress=lambda done, _total: hint.waiting() if done == 0 else None,
+    )
+    return merge_discovery(job, engine, transport, baseline_id)
 
 
 # --------------------------------------------------------------------------- show
@@ -529,3 +582,56 @@ def override_delete(
     if not deleted:
         raise _bad_input(f"no override with id {override_id}")
     typer.echo(f"override #{override_id} deleted")
+
+
+# --------------------------------------------------------------------------- prune
+
+
+def _print_prune(report: PruneReport) -> None:
+    verb = "would delete" if report.dry_run else "deleted"
+    kept = f"#{report.oldest_kept_snapshot} and newer" if report.oldest_kept_snapshot is not None else "none"
+    _console().print(
+        f"{verb} {report.snapshots_deleted} discoveries (kept {report.snapshots_kept}: {kept}) and "
+        f"{report.observations_deleted} observations collected before "
+        f"{report.observations_before:%Y-%m-%d %H:%M} UTC (kept {report.observations_kept}, each "
+        "device's newest and those the latest discovery rests on included)",
+        highlight=False,
+    )
+
+
+@app.command()
+def prune(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go; delete nothing.")] = False,
+    keep: Annotated[
+        int | None,
+        typer.Option("--keep", min=1, help="Newest discoveries to keep (default: topology_snapshot_keep)."),
+    ] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            min=1,
+            help="Days of observations to keep (default: topology_observation_retention_days).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete old discoveries and raw observations, keeping what show, diff, explain and the next
+    discovery need (the latest discovery and every device's newest observation always stay)."""
+    settings = settings_of(ctx)
+    keep_snapshots = keep if keep is not None else settings.topology_snapshot_keep
+    retention = days if days is not None else settings.topology_observation_retention_days
+    before = datetime.now(UTC) - timedelta(days=retention)
+    engine = _engine(settings)
+    try:
+        with session_scope(engine) as session:
+            report = prune_topology(
+                session, keep_snapshots=keep_snapshots, observations_before=before, dry_run=dry_run
+            )
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        _print_prune(report)

@@ -1,9 +1,12 @@
-"""``ward worker``, ``ward scheduler`` and ``ward status``: batched polling on Dramatiq.
+"""``ward worker``, ``ward scheduler`` and ``ward status``: ward's work on Dramatiq.
 
 - ``ward worker`` runs worker processes on the configured broker (``WARD_BROKER_URL``, Redis or
-  RabbitMQ) and, with ``--metrics-port``, serves Prometheus metrics about polling;
-- ``ward scheduler`` starts a poll cycle every interval, one queue message per batch. Without a
-  broker it runs the batches itself, on an in-process Dramatiq worker;
+  RabbitMQ) that consume every ward queue: probe batches, backup and discovery batches, playbook
+  runs and remediation requests (``--queue`` restricts them); with ``--metrics-port`` it serves
+  Prometheus metrics about polling;
+- ``ward scheduler`` starts a poll cycle every interval, one queue message per batch, and queues a
+  run of every playbook of ``playbooks_dir`` whose cron ``schedule:`` is due. Without a broker it
+  runs the batches and playbooks itself, on an in-process Dramatiq worker;
 - ``ward status`` tells whether polling keeps up.
 
 Exit status: 0 on success; 1 when something failed (an unreachable broker or database, a cycle that
@@ -12,6 +15,7 @@ could not start, polling that does not keep up for ``ward status``); 2 on bad in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -30,14 +34,17 @@ from ward_core.db.types import utcnow
 from ward_core.errors import BrokerError, ConfigError, InventoryError, PluginError
 from ward_core.plugin_manager import WardPlugins, load_plugins
 from ward_core.probes.selection import select_devices
-from ward_core.worker.actors import WardActors, declare_actors
 from ward_core.worker.broker import BrokerOptions, configure_broker, display_broker_url
 from ward_core.worker.cycles import schedules
+from ward_core.worker.loop import Ticking, run_tickers
 from ward_core.worker.messages import DEFAULT_SCHEDULE
 from ward_core.worker.metrics import WardCollector, plugin_by_prefix, serve_metrics
+from ward_core.worker.playbook_schedule import PlaybookScheduler
 from ward_core.worker.process import Supervisor, WorkerOptions, configure_logging
 from ward_core.worker.queues import queue_depth
-from ward_core.worker.runtime import in_process_worker
+from ward_core.worker.reaping import ReaperTicker
+from ward_core.worker.registry import ALL_QUEUES, AllActors, check_queues, declare_senders
+from ward_core.worker.runtime import DEFAULT_JOB_THREADS, in_process_worker
 from ward_core.worker.scheduler import (
     DEFAULT_INTERVAL_S,
     SchedulePlan,
@@ -49,6 +56,8 @@ from ward_core.worker.scheduler import (
 )
 from ward_core.worker.status import ScheduleStatus, schedule_status
 from ward_core.worker.stopping import stop_on_signals
+
+log = logging.getLogger(__name__)
 
 PIPE_WIDTH = 200
 BAD_INPUT = 2
@@ -84,7 +93,9 @@ LogLevel = Annotated[str, typer.Option("--log-level", help="DEBUG, INFO, WARNING
 def worker(
     ctx: typer.Context,
     processes: Annotated[int, typer.Option("--processes", min=1, help="Worker processes.")] = 1,
-    threads: Annotated[int, typer.Option("--threads", min=1, help="Batches run at once per process.")] = 4,
+    threads: Annotated[
+        int, typer.Option("--threads", min=1, help="Probe batches run at once per process.")
+    ] = 4,
     metrics_port: Annotated[
         int | None, typer.Option("--metrics-port", min=1, max=65535, help="Serve Prometheus metrics here.")
     ] = None,
@@ -101,24 +112,42 @@ def worker(
     ] = 60.0,
     shutdown_timeout: Annotated[
         float,
-        typer.Option("--shutdown-timeout", min=0, help="Seconds running batches get to finish on stop."),
+        typer.Option("--shutdown-timeout", min=0, help="Seconds running work gets to finish on stop."),
     ] = 60.0,
+    job_threads: Annotated[
+        int,
+        typer.Option(
+            "--job-threads",
+            min=1,
+            help="Backups, discoveries, playbook runs and remediations run at once per process.",
+        ),
+    ] = DEFAULT_JOB_THREADS,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option("--queue", help=f"Only this queue (repeat). Default: all of {', '.join(ALL_QUEUES)}."),
+    ] = None,
     log_level: LogLevel = "INFO",
 ) -> None:
-    """Run worker processes that execute probe batches from the broker until stopped."""
+    """Run worker processes that execute ward's queued work until stopped: probe batches, backup
+    and discovery batches, playbook runs and remediation requests."""
     settings = settings_of(ctx)
     if not settings.broker_url:
         raise _bad_input(
             "ward worker needs a broker: set WARD_BROKER_URL (redis://... or amqp://...); "
             "without one, `ward scheduler` runs the batches in its own process"
         )
-    options = WorkerOptions(
-        processes=processes,
-        threads=threads,
-        broker=BrokerOptions(heartbeat_timeout_s=heartbeat_timeout),
-        shutdown_timeout_s=shutdown_timeout,
-        log_level=log_level,
-    )
+    try:
+        options = WorkerOptions(
+            processes=processes,
+            threads=threads,
+            job_threads=job_threads,
+            queues=check_queues(queue),
+            broker=BrokerOptions(heartbeat_timeout_s=heartbeat_timeout),
+            shutdown_timeout_s=shutdown_timeout,
+            log_level=log_level,
+        )
+    except ConfigError as exc:
+        raise _bad_input(str(exc)) from None
     configure_logging(log_level)
     broker = configure_broker(settings, options.broker)
     try:
@@ -147,16 +176,31 @@ def _print_tick(tick: Tick, final: str | None) -> None:
 
 
 @contextmanager
-def _actors(settings: Settings, engine: Engine, plugins: WardPlugins, threads: int) -> Iterator[WardActors]:
+def _actors(settings: Settings, engine: Engine, plugins: WardPlugins, threads: int) -> Iterator[AllActors]:
     if settings.broker_url:
         broker = configure_broker(settings)
         try:
-            yield declare_actors(broker, None)
+            yield declare_senders(broker, settings)
         finally:
             broker.close()
         return
     with in_process_worker(settings, engine, plugins, threads=threads) as running:
         yield running.actors
+
+
+def _playbook_scheduler(
+    settings: Settings, engine: Engine, plugins: WardPlugins, actors: AllActors
+) -> PlaybookScheduler | None:
+    folder = settings.playbooks_dir
+    if folder is None:
+        log.info("playbooks_dir is not set: no playbook is scheduled")
+        return None
+    scheduler = PlaybookScheduler(
+        engine, plugins, actors.playbooks, folder, broker_label=display_broker_url(settings.broker_url)
+    )
+    for scheduled in scheduler.scheduled():
+        log.info("playbook %s (%s) scheduled: %s UTC", scheduled.name, scheduled.path, scheduled.cron)
+    return scheduler
 
 
 def scheduler(
@@ -191,32 +235,52 @@ def scheduler(
         int, typer.Option("--threads", min=1, help="Without a broker: batches run at once in this process.")
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="With --once: print the outcome as JSON.")] = False,
+    probes: Annotated[
+        bool, typer.Option("--probes/--no-probes", help="Start poll cycles (without --once).")
+    ] = True,
+    playbooks: Annotated[
+        bool,
+        typer.Option("--playbooks/--no-playbooks", help="Queue the scheduled playbooks of playbooks_dir."),
+    ] = True,
     log_level: LogLevel = "INFO",
 ) -> None:
-    """Start a poll cycle every interval (or once), one queue message per batch of devices."""
+    """Start a poll cycle every interval (or once), one queue message per batch of devices, and
+    queue a run of each playbook of ``playbooks_dir`` whose cron ``schedule:`` is due (UTC)."""
     settings = settings_of(ctx)
     configure_logging(log_level)
     if settings.broker_url:
         configure_broker(settings).close()
+    polling = probes or once
     with _engine(settings) as engine, load_plugins(settings) as plugins:
+        plan: SchedulePlan | None = None
         try:
-            plan = SchedulePlan(
-                name=schedule,
-                interval_s=interval,
-                kinds=resolve_kinds(plugins, kind, settings.poll_kinds),
-                batch_size=batch_size or settings.poll_batch_size,
-                selector=limit,
-                timeout_s=timeout,
-            )
-            with session_scope(engine) as session:
-                select_devices(session, limit)
+            if polling:
+                plan = SchedulePlan(
+                    name=schedule,
+                    interval_s=interval,
+                    kinds=resolve_kinds(plugins, kind, settings.poll_kinds),
+                    batch_size=batch_size or settings.poll_batch_size,
+                    selector=limit,
+                    timeout_s=timeout,
+                )
+                with session_scope(engine) as session:
+                    select_devices(session, limit)
         except (PluginError, ConfigError, InventoryError) as exc:
             raise _bad_input(str(exc)) from None
         with _actors(settings, engine, plugins, threads) as actors:
-            runner = Scheduler(engine, actors, plan, broker_label=display_broker_url(settings.broker_url))
+            label = display_broker_url(settings.broker_url)
+            runner = Scheduler(engine, actors.probes, plan, broker_label=label) if plan else None
             if not once:
-                runner.run(stop_on_signals())
+                tickers: list[Ticking] = [runner] if runner is not None else []
+                scheduled = _playbook_scheduler(settings, engine, plugins, actors) if playbooks else None
+                if scheduled is not None:
+                    tickers.append(scheduled)
+                if not tickers:
+                    raise _bad_input("nothing to schedule: --no-probes, and no playbook schedules")
+                tickers.append(ReaperTicker(engine, settings, plugins))
+                run_tickers(stop_on_signals(), tickers)
                 return
+            assert runner is not None and plan is not None
             tick = runner.tick(force=True)
             final: str | None = None
             if tick.action is TickAction.STARTED and tick.cycle_id and (wait or not settings.broker_url):

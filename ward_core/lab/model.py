@@ -3,6 +3,10 @@
 Everything a protocol front end shows is derived from here, so an interface shut over SSH is
 ``down(2)`` over SNMP, vanishes from both ends' LLDP/CDP neighbours and stops carrying traffic.
 
+Each device runs LLDP, CDP, both (the default) or neither (``neighbour_protocols``): a neighbour
+appears in a device's table of one protocol only when both ends run it, as on real gear where
+``no lldp run`` or ``no cdp run`` stops sending and receiving alike.
+
 Counters are computed lazily from the clock (``rate * time while up``) instead of by a ticking
 task, so a thousand idle devices cost no CPU. Time is injectable (``clock``) for tests.
 """
@@ -16,6 +20,10 @@ from dataclasses import dataclass, field
 from ward_core.errors import LabError
 
 Clock = Callable[[], float]
+
+LLDP = "lldp"
+CDP = "cdp"
+NEIGHBOUR_PROTOCOLS = frozenset({LLDP, CDP})
 
 COUNTER32 = 1 << 32
 COUNTER64 = 1 << 64
@@ -126,10 +134,24 @@ class Device:
     memory_total: int = 2_147_483_648
     memory_used: int = 612_368_384
     lldp_port_id_subtype: int = 5
+    neighbour_protocols: frozenset[str] = NEIGHBOUR_PROTOCOLS
+    protocols_changed_at: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.hostname:
             self.hostname = self.name
+        unknown = set(self.neighbour_protocols) - NEIGHBOUR_PROTOCOLS
+        if unknown:
+            raise LabError(f"{self.name}: unknown neighbour protocol(s) {', '.join(sorted(unknown))}")
+
+    def runs(self, protocol: str) -> bool:
+        """Whether the device runs ``protocol`` (``lldp`` or ``cdp``)."""
+        return protocol in self.neighbour_protocols
+
+    @property
+    def fqdn(self) -> str:
+        """``hostname.domain`` (the hostname alone without a domain): how CDP names the device."""
+        return f"{self.hostname}.{self.domain}" if self.domain else self.hostname
 
     def interface(self, name: str) -> Interface:
         """The interface called ``name`` (long or abbreviated form); LabError when unknown."""
@@ -222,15 +244,17 @@ class LabNetwork:
         remote = self.devices[iface.peer[0]]
         return remote, remote.interfaces[iface.peer[1]]
 
-    def neighbours(self, device: Device) -> list[Neighbour]:
-        """Neighbours seen over LLDP/CDP: links up at both ends, with the far device answering."""
+    def neighbours(self, device: Device, protocol: str | None = None) -> list[Neighbour]:
+        """Neighbours seen over ``protocol`` (None: over any protocol both ends run): links up at
+        both ends, with the far device answering and running the protocol too."""
+        wanted = {protocol} if protocol is not None else device.neighbour_protocols
         found: list[Neighbour] = []
         for iface in device.by_index():
             far = self.peer_of(iface)
             if far is None or not iface.oper_up:
                 continue
             remote, remote_if = far
-            if remote.reachable:
+            if remote.reachable and wanted & device.neighbour_protocols & remote.neighbour_protocols:
                 found.append(Neighbour(iface, remote, remote_if))
         return found
 
@@ -249,6 +273,19 @@ class LabNetwork:
         far = self.peer_of(iface)
         if far is not None:
             self._refresh_link(iface, far[1])
+
+    def set_protocol(self, device: Device, protocol: str, running: bool) -> None:
+        """``[no] lldp run`` / ``[no] cdp run``: neighbours forget or re-learn each other over
+        ``protocol`` (``protocols_changed_at`` gives the re-learned entries a new time mark)."""
+        if protocol not in NEIGHBOUR_PROTOCOLS:
+            raise LabError(f"unknown neighbour protocol {protocol!r} (known: cdp, lldp)")
+        if device.runs(protocol) == running:
+            return
+        change = {protocol}
+        device.neighbour_protocols = frozenset(
+            device.neighbour_protocols | change if running else device.neighbour_protocols - change
+        )
+        device.protocols_changed_at = self.clock()
 
     def reboot(self, device: Device) -> None:
         """Reload: uptime restarts, counters restart, unsaved changes are lost from the flag."""

@@ -73,6 +73,7 @@ def device_view(network: LabNetwork, device: Device) -> dict[str, Any]:
         "address": device.address,
         "uptime_s": network.uptime_ticks(device) / 100,
         "faults": device_faults(device),
+        "neighbour_protocols": sorted(device.neighbour_protocols),
         "interfaces": [
             {
                 "name": iface.name,

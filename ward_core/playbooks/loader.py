@@ -281,12 +281,16 @@ def parse_playbook(
     )
 
 
+def read_playbook(path: Path) -> str:
+    """The text of the playbook file at ``path``; PlaybookError naming it when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlaybookError(f"cannot read the playbook: {exc.strerror or exc}", file=str(path)) from None
+
+
 def load_playbook(
     path: Path, step_schemas: Mapping[str, Mapping[str, Any]], given: Mapping[str, Any] | None = None
 ) -> Playbook:
     """Read and check the playbook at ``path`` (see :func:`parse_playbook`)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlaybookError(f"cannot read the playbook: {exc.strerror or exc}", file=str(path)) from None
-    return parse_playbook(text, str(path), step_schemas, given)
+    return parse_playbook(read_playbook(path), str(path), step_schemas, given)

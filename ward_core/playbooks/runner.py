@@ -203,6 +203,21 @@ class _Run:
             self.record(step, {d: DeviceOutcome(status="skipped", reason=reason) for d in devices})
 
 
+def run_params(playbook: Playbook, devices: Sequence[str], limit: str | None) -> dict[str, Any]:
+    """What a playbook run's record keeps in ``params``: the file, targets, limit, variables, steps
+    and the waves with their devices (a queued run's record adds how it was queued)."""
+    return {
+        "file": playbook.path,
+        "targets": playbook.targets,
+        "limit": limit,
+        "vars": dict(playbook.vars),
+        "steps": [
+            {"id": s.id, "type": s.type, "when": s.when.text if s.when else None} for s in playbook.steps
+        ],
+        "waves": [{"name": w.name, "devices": list(w.devices)} for w in plan_waves(devices, playbook.waves)],
+    }
+
+
 def run_playbook(
     *,
     engine: Engine,
@@ -214,21 +229,22 @@ def run_playbook(
     limit: str | None = None,
     listener: RunListener | None = None,
     artifacts: str | None = None,
+    run_id: int | None = None,
 ) -> RunReport:
-    """Run ``playbook`` on ``devices`` (already selected) and record it; see the module docstring."""
+    """Run ``playbook`` on ``devices`` (already selected) and record it; see the module docstring.
+
+    ``run_id`` names a record that already exists and is ``running`` (a queued run a worker has
+    claimed, :mod:`ward_core.playbooks.queued`); without it a new record is opened.
+    """
     waves = plan_waves(devices, playbook.waves)
-    params = {
-        "file": playbook.path,
-        "targets": playbook.targets,
-        "limit": limit,
-        "vars": dict(playbook.vars),
-        "steps": [
-            {"id": s.id, "type": s.type, "when": s.when.text if s.when else None} for s in playbook.steps
-        ],
-        "waves": [{"name": w.name, "devices": list(w.devices)} for w in waves],
-    }
-    with session_scope(engine) as session:
-        run_id = open_run(session, name=playbook.name, requested_by=requested_by, params=params)
+    if run_id is None:
+        with session_scope(engine) as session:
+            run_id = open_run(
+                session,
+                name=playbook.name,
+                requested_by=requested_by,
+                params=run_params(playbook, devices, limit),
+            )
     env = StepEnv(
         engine=engine,
         plugins=plugins,

@@ -1,4 +1,7 @@
-"""A playbook's ``schedule:``: standard five-field cron syntax, checked with croniter.
+"""A playbook's ``schedule:``: standard five-field cron syntax, checked with croniter, in UTC.
+
+``ward scheduler`` honours it for the playbooks of ``Settings.playbooks_dir``
+(:mod:`ward_core.worker.playbook_schedule`).
 
 >>> check_schedule("0 2 * * *")
 '0 2 * * *'

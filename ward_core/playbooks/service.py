@@ -9,7 +9,7 @@ would run where without writing anything.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from ward_core.db.session import session_scope
 from ward_core.errors import FilterError, InventoryError, PlaybookError
-from ward_core.playbooks.loader import load_playbook
+from ward_core.playbooks.loader import parse_playbook, read_playbook
 from ward_core.playbooks.model import Playbook
 from ward_core.playbooks.plan import plan_waves
 from ward_core.playbooks.runner import step_schemas
@@ -27,10 +27,14 @@ from ward_core.probes.selection import select_devices, split_batches
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A checked playbook and the devices it will run on, in order."""
+    """A checked playbook and the devices it will run on, in order; ``source`` is the file's text
+    as it was checked (a queued run carries it, so a worker runs exactly what was validated) and
+    ``given`` the ``--var`` values."""
 
     playbook: Playbook
     devices: tuple[str, ...]
+    source: str = ""
+    given: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 def prepare(
@@ -42,15 +46,16 @@ def prepare(
     given: Mapping[str, Any] | None = None,
 ) -> Prepared:
     """Check the playbook at ``path`` and choose its devices (see the module docstring)."""
-    playbook = load_playbook(path, step_schemas(plugins), given)
-    field = "targets.group" if playbook.line_of("targets.group") else "targets.selector"
-    field = field if playbook.line_of(field) else "targets"
+    source = read_playbook(path)
+    playbook = parse_playbook(source, str(path), step_schemas(plugins), given)
+    where = "targets.group" if playbook.line_of("targets.group") else "targets.selector"
+    where = where if playbook.line_of(where) else "targets"
     with session_scope(engine) as session:
         try:
             chosen = select_devices(session, playbook.targets)
         except (InventoryError, FilterError) as exc:
             raise PlaybookError(
-                str(exc), file=playbook.path, line=playbook.line_of(field), field=field
+                str(exc), file=playbook.path, line=playbook.line_of(where), field=where
             ) from None
         if limit is not None:
             try:
@@ -64,7 +69,7 @@ def prepare(
                 raise PlaybookError(
                     f"--limit {limit!r} leaves no device of the playbook's targets", file=playbook.path
                 )
-    return Prepared(playbook, tuple(chosen))
+    return Prepared(playbook, tuple(chosen), source, dict(given or {}))
 
 
 def dry_run(prepared: Prepared) -> dict[str, Any]:

@@ -11,7 +11,10 @@ the gate passes in the database at that moment and the device still gives the sa
 - :mod:`.policy`: the approval policy file and the M-of-N evaluation;
 - :mod:`.session`: the netmiko :class:`~ward_core.types.DeviceSession`; :mod:`.planning`: plan + pre-check;
 - :mod:`.proposals`, :mod:`.decisions`, :mod:`.gate`, :mod:`.execution`: the services;
+- :mod:`.instances`: one open request per instance (an alert's fingerprint), superseded when its
+  alert resolves; alert rules propose through :mod:`ward_core.alerts.remediate`;
 - :mod:`.actor`, :mod:`.runtime`: the Dramatiq actor (no retries, time limit) and its workers;
+- :mod:`.reaper`: requests left ``running`` by a dead worker, marked failed ("worker lost");
 - :mod:`.queries`: reading requests back. The audit log is :mod:`ward_core.audit`.
 """
 
@@ -21,6 +24,7 @@ from ward_core.remediation.context import RemediationContext
 from ward_core.remediation.decisions import DecisionOutcome, decide, expire_due
 from ward_core.remediation.execution import ExecutionReport, Executor
 from ward_core.remediation.proposals import Proposal, propose
+from ward_core.remediation.reaper import reap_stale_executions
 from ward_core.remediation.states import RequestState
 
 __all__ = [
@@ -33,4 +37,5 @@ __all__ = [
     "decide",
     "expire_due",
     "propose",
+    "reap_stale_executions",
 ]

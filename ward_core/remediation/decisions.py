@@ -2,9 +2,11 @@
 
 An approval is refused (and the refusal audited) when the request is not open, has expired, the
 approver is the requester, holds none of the roles the rule counts, already decided this plan, or
-named a plan hash that is not the request's current one. Each accepted decision records the plan
-hash it binds to. Any rejection rejects the request; once the recorded approvals satisfy the rule
-the request becomes ``approved`` (the caller then queues it).
+named a plan hash that is not the request's current one. Any decision by ward's own alert identity
+(``Settings.alert_requester``) is refused: it proposes the remediation of alert rules and never
+decides, since a system account approving would defeat the point of asking people. Each accepted
+decision records the plan hash it binds to. Any rejection rejects the request; once the recorded
+approvals satisfy the rule the request becomes ``approved`` (the caller then queues it).
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ def _problem(
     """Why this decision cannot be recorded, or None."""
     if request is None:
         return "no such request"
+    if person.name == ctx.settings.alert_requester:
+        return f"{person.name} is the identity alert rules propose as: it never approves or rejects"
     if request.state in (s.value for s in OPEN) and now >= request.expires_at:
         _expire(request, now, person.name, db)
         return f"the request expired at {request.expires_at.isoformat()} and can no longer be decided"

@@ -12,7 +12,9 @@ In order, each database step one transaction holding the audit lock:
    WHERE state='approved' AND plan_hash=:approved``; the config change is announced to the backup;
 4. **execute**, **verify**, and **rollback** when either failed and the action can; every step's
    output is audited as it ends; nothing is retried;
-5. **finish**: ``succeeded`` or ``failed``, with the outputs and the session transcript.
+5. **finish**: ``succeeded`` or ``failed``, with the outputs and the session transcript. A request
+   that is no longer ``running`` by then was reaped as lost (:mod:`.reaper`): its ``failed`` verdict
+   stands, this outcome is kept beside it (``outcome.late``) and audited as ``execution.late``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ward_core.remediation.records import (
     EXECUTION_ABORTED,
     EXECUTION_DEFERRED,
     EXECUTION_FINISHED,
+    EXECUTION_LATE,
     EXECUTION_REFUSED,
     EXECUTION_STARTED,
     REPLANNED,
@@ -365,6 +368,39 @@ class Executor:
             )
         return None
 
+    def _late(
+        self,
+        db: Any,
+        request: RemediationRequest,
+        row: RemediationExecution,
+        status: Status,
+        reason: str,
+        outcome: dict[str, Any],
+        now: datetime,
+    ) -> str:
+        """The request ended meanwhile (reaped as lost, :mod:`.reaper`): keep its verdict, add ours.
+
+        The reaper already told plugins the run failed; nothing is announced again.
+        """
+        late = {"status": status, "reason": reason, "finished_at": now.isoformat(), **outcome}
+        request.outcome = {**(request.outcome or {}), "late": late}
+        row.output = {**(row.output or {}), "late": late}
+        text = f"finished {status} after the request was marked {request.state}: {reason}"
+        append(
+            db,
+            actor=self.worker,
+            kind=EXECUTION_LATE,
+            request_id=request.id,
+            now=now,
+            payload={
+                "status": status,
+                "reason": reason,
+                "state": request.state,
+                "transcript": outcome["transcript"],
+            },
+        )
+        return text
+
     def _step(self, request_id: int, name: str, outcome: ActionOutcome) -> ActionOutcome:
         self._audit(STEP, request_id, {"step": name, **_outcome_dict(outcome)})
         return outcome
@@ -419,11 +455,14 @@ class Executor:
             lock_audit(db)
             request = locked_request(db, request_id)
             assert request is not None
+            row = db.scalar(select(RemediationExecution).where(RemediationExecution.request_id == request_id))
+            assert row is not None
+            if request.state != RequestState.RUNNING.value:
+                late = self._late(db, request, row, status, reason, outcome, now)
+                return ExecutionReport(request_id=request_id, status=status, reason=late)
             move(db, request, RequestState(status), actor=self.worker, now=now, reason=reason)
             request.outcome = outcome
             request.finished_at = now
-            row = db.scalar(select(RemediationExecution).where(RemediationExecution.request_id == request_id))
-            assert row is not None
             row.status = status
             row.finished_at = now
             row.output = outcome

@@ -1,8 +1,11 @@
-"""Who is acting, and which roles they hold: the roles file.
+"""Who is acting, which roles they hold and what those roles permit: the roles file.
 
 The file (``Settings.roles_file``, YAML)::
 
     identity: user            # or "token": WARD_USER alone is then refused, WARD_TOKEN is required
+    roles:                    # optional: role -> permissions (see ward_core.permissions)
+      neteng: [operator, approvals.decide]
+      change-board: [approver]
     users:
       alice:
         roles: [neteng]
@@ -12,7 +15,8 @@ The file (``Settings.roles_file``, YAML)::
 
 The acting user is ``WARD_TOKEN``'s owner when a token is given (``WARD_USER``, if also set, must
 name the same user), else ``WARD_USER``. Roles are read from the file every time they matter, so
-removing a role takes effect at once, also for approvals already given.
+removing a role takes effect at once, also for approvals already given and API tokens issued.
+Without a ``roles:`` mapping every role grants the defaults :mod:`ward_core.permissions` documents.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +34,7 @@ import yaml
 
 from ward_core.config import Settings
 from ward_core.errors import ConfigError, IdentityError
+from ward_core.permissions import expand, permissions_of_roles
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,255}$")
@@ -50,11 +56,24 @@ class Directory:
     tokens: Mapping[str, str] = field(default_factory=dict)
     identity: Literal["user", "token"] = "user"
     source: str = "roles file"
+    role_permissions: Mapping[str, frozenset[str]] | None = None
+    """The file's ``roles:`` mapping; None when it has none (the defaults apply)."""
 
     def roles_of(self, user: str) -> frozenset[str]:
         """The roles ``user`` holds now (none for an unknown user)."""
         person = self.users.get(user)
         return person.roles if person else frozenset()
+
+    def permissions_of(self, user: str) -> frozenset[str]:
+        """The permissions ``user``'s roles grant now (none for an unknown user)."""
+        return permissions_of_roles(self.roles_of(user), self.role_permissions)
+
+    def require(self, person: Person, *permissions: str) -> None:
+        """IdentityError unless ``person`` holds one of ``permissions`` now."""
+        if not permissions_of_roles(person.roles, self.role_permissions) & set(permissions):
+            roles = ", ".join(sorted(person.roles)) or "no role"
+            wanted = " or ".join(repr(p) for p in permissions)
+            raise IdentityError(f"{person.name} lacks the permission {wanted} ({roles} in {self.source})")
 
 
 def _fail(source: str, where: str, message: str) -> ConfigError:
@@ -74,9 +93,11 @@ def parse_directory(document: Any, source: str) -> Directory:
     """
     if not isinstance(document, dict):
         raise _fail(source, "(top)", "expected a mapping with 'users'")
-    unknown = set(document) - {"identity", "users"}
+    unknown = set(document) - {"identity", "roles", "users"}
     if unknown:
-        raise _fail(source, "(top)", f"unknown key(s) {', '.join(sorted(unknown))} (known: identity, users)")
+        raise _fail(
+            source, "(top)", f"unknown key(s) {', '.join(sorted(unknown))} (known: identity, roles, users)"
+        )
     identity = document.get("identity", "user")
     if identity not in ("user", "token"):
         raise _fail(source, "identity", f"must be 'user' or 'token', got {identity!r}")
@@ -112,7 +133,41 @@ def parse_directory(document: Any, source: str) -> Directory:
                 )
             tokens[digest.lower()] = name
         users[name] = Person(name, frozenset(roles))
-    return Directory(users=users, tokens=tokens, identity=identity, source=source)
+    return Directory(
+        users=users,
+        tokens=tokens,
+        identity=identity,
+        source=source,
+        role_permissions=_parse_roles(document.get("roles", None), source) if "roles" in document else None,
+    )
+
+
+def _parse_roles(roles_doc: Any, source: str) -> dict[str, frozenset[str]]:
+    """The ``roles:`` mapping: role name -> permissions (or built-in role names standing for theirs).
+
+    >>> sorted(_parse_roles({"noc": ["alerts.view", "alerts.ack"]}, "r.yml")["noc"])
+    ['alerts.ack', 'alerts.view']
+    >>> _parse_roles({"noc": "alerts.ack"}, "r.yml")
+    Traceback (most recent call last):
+    ...
+    ward_core.errors.ConfigError: r.yml: roles.noc: expected a list of permissions
+    """
+    roles_doc = roles_doc or {}
+    if not isinstance(roles_doc, dict):
+        raise _fail(source, "roles", "expected a mapping of role names to lists of permissions")
+    declared: dict[str, frozenset[str]] = {}
+    for role, entries in roles_doc.items():
+        where = f"roles.{role}"
+        if not isinstance(role, str) or not _NAME.match(role):
+            raise _fail(source, where, "a role name has 1-255 letters, digits, '_', '.', '@' or '-'")
+        entries = entries or []
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise _fail(source, where, "expected a list of permissions")
+        try:
+            declared[role] = expand(entries, where)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+    return declared
 
 
 def load_directory(settings: Settings) -> Directory:
@@ -128,6 +183,34 @@ def load_directory(settings: Settings) -> Directory:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else "?"
         raise ConfigError(f"{path}:{line}: YAML syntax error: {exc.problem}") from None
     return parse_directory(document, str(path))
+
+
+_cache_lock = threading.Lock()
+_cache: dict[Path, tuple[tuple[int, int, int], Directory]] = {}
+
+
+def current_directory(settings: Settings) -> Directory:
+    """:func:`load_directory`, parsed again only when the file changed (size, mtime or inode).
+
+    For servers answering many requests: a change to the file still takes effect at the next
+    request, without parsing YAML on every one.
+    """
+    path = settings.roles_file
+    if path is None:
+        return Directory(source="(no roles_file)")
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: roles file not found") from None
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    with _cache_lock:
+        cached = _cache.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    directory = load_directory(settings)
+    with _cache_lock:
+        _cache[path] = (stamp, directory)
+    return directory
 
 
 def token_digest(token: str) -> str:

@@ -28,6 +28,10 @@ REPLANNED = "execution.replanned"
 EXECUTION_STARTED = "execution.started"
 STEP = "execution.step"
 EXECUTION_FINISHED = "execution.finished"
+EXECUTION_LATE = "execution.late"
+"""A worker finished a request that had already been reaped as lost (:mod:`.reaper`)."""
+CAUSE_CLEARED = "request.cause_cleared"
+"""The alert an approved or running request answers resolved; the request stands (:mod:`.instances`)."""
 
 
 def move(

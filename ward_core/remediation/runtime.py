@@ -1,8 +1,10 @@
 """Running remediation workers, and handing approved requests to them.
 
+- :func:`declare_remediation`: the actor with the :class:`~ward_core.remediation.execution.Executor`
+  behind it, declared by every ``ward worker`` process beside ward's other actors;
 - :func:`start_remediation_worker`: a Dramatiq :class:`~dramatiq.Worker` consuming the remediation
-  queue of ``broker`` with the :class:`~ward_core.remediation.execution.Executor` behind the actor
-  (what ``ward remediation worker`` runs on Redis or RabbitMQ);
+  queue only (what ``ward remediation worker`` runs on Redis or RabbitMQ: ``ward worker`` restricted
+  to that queue, kept for deployments that run remediation on separate hosts);
 - :func:`enqueue`: send one request id. With a broker configured the message goes to the queue;
   without one (the in-process mode) a StubBroker and a worker in this process run it at once,
   through the very same actor, gate and policy.
@@ -40,17 +42,26 @@ class RunningRemediationWorker:
         self.worker.stop(timeout=timeout_ms)
 
 
+def declare_remediation(broker: Broker, ctx: RemediationContext) -> RemediationActor:
+    """Declare the remediation actor on ``broker`` with the executor behind it (and the middleware
+    that tells it the message id). ``ward worker`` processes call this beside ward's other actors
+    (:func:`ward_core.worker.runtime.start_worker`); :func:`start_remediation_worker` is the
+    variant that consumes the remediation queue only."""
+    if not any(isinstance(m, CurrentMessage) for m in broker.middleware):
+        broker.add_middleware(CurrentMessage())
+    return declare_remediation_actor(
+        broker, Executor(ctx), time_limit_s=ctx.settings.remediation_time_limit_s
+    )
+
+
 def start_remediation_worker(
     broker: Broker, ctx: RemediationContext, *, threads: int
 ) -> RunningRemediationWorker:
-    """Declare the remediation actor on ``broker`` with the executor behind it and start consuming."""
+    """Declare the remediation actor on ``broker`` and consume the remediation queue only
+    (``ward remediation worker``, and the in-process mode of :func:`enqueue`)."""
     if threads < 1:
         raise ConfigError(f"a worker needs at least 1 thread, got {threads}")
-    if not any(isinstance(m, CurrentMessage) for m in broker.middleware):
-        broker.add_middleware(CurrentMessage())
-    actor = declare_remediation_actor(
-        broker, Executor(ctx), time_limit_s=ctx.settings.remediation_time_limit_s
-    )
+    actor = declare_remediation(broker, ctx)
     broker.emit_after("process_boot")
     worker = Worker(broker, queues={QUEUE}, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)
     worker.queue_prefetch = threads

@@ -7,6 +7,8 @@
   site's uplink device, for folding downstream outages);
 - :mod:`~ward_core.topology.diff`: what changed between two discoveries;
 - :mod:`~ward_core.topology.store`: observations, snapshots and overrides in the database;
+- :mod:`~ward_core.topology.retention`: :func:`prune_topology`, old history deleted without
+  touching what ``diff``, ``explain`` or the next discovery need;
 - :mod:`~ward_core.topology.dot`, :mod:`~ward_core.topology.svg`: pictures.
 """
 

@@ -3,9 +3,9 @@
 Each device is a Nornir host; the task calls
 :meth:`~ward_core.plugin_manager.WardPlugins.topology_neighbours` for it, and the plugin that
 knows its platform and the transport (``ssh``: CLI commands parsed with ntc-templates; ``snmp``:
-LLDP-MIB) does the talking. Nornir's threads run the batch (``workers`` at once) under a
-:class:`~ward_core.topology.runner.DeadlineRunner`, so a dead or hanging device costs one
-thread for at most ``deadline_s`` and never stops the others.
+LLDP-MIB and CISCO-CDP-MIB) does the talking. Nornir's threads run the batch (``workers`` at
+once) under a :class:`~ward_core.topology.runner.DeadlineRunner`, so a dead or hanging device
+costs one thread for at most ``deadline_s`` and never stops the others.
 
 Whatever happens, every device of the batch gets an :class:`Observation`: failed ones carry the
 reason (unreachable, refused login, no plugin for its platform, a plugin error).

@@ -1,7 +1,8 @@
 """Spellings that must compare equal: interface names, host names, MAC addresses.
 
 Devices name the same thing in several ways: ``Gi1/0/1`` in LLDP and ``GigabitEthernet1/0/1`` in
-CDP, ``br001-rtr1.branch.example.net`` in CDP and ``br001-rtr1`` in LLDP and the inventory,
+CDP, ``br001-rtr1.branch.example.net`` in CDP and ``br001-rtr1`` in LLDP and the inventory (and
+``core1(FOX1234ABCD)``, the serial in parentheses, in NX-OS's CDP device IDs),
 ``001e.bd00.2000`` on the CLI and ``00 1E BD 00 20 00`` over SNMP. Discovery compares keys made
 here, and shows interface names in their canonical long form.
 """
@@ -16,6 +17,7 @@ from netutils.mac import is_valid_mac, mac_to_format
 
 _LINUX_STYLE = re.compile(r"^[a-z][a-z0-9_.@-]*$")
 _HEX_MAC = re.compile(r"^[0-9a-fA-F]{12}$")
+_SERIAL_SUFFIX = re.compile(r"\([^()]*\)$")
 
 
 def interface_name(name: str) -> str:
@@ -47,12 +49,15 @@ def looks_like_interface(text: str) -> bool:
 
 
 def host_key(name: str) -> str:
-    """A host name compared case-insensitively and without its domain (addresses kept whole).
+    """A host name compared case-insensitively, without its domain and without a serial number in
+    parentheses after it (addresses kept whole). SSH and SNMP records are matched through it alike.
 
     >>> host_key("BR001-RTR1.branch.example.net"), host_key("br001-rtr1"), host_key("10.0.0.1")
     ('br001-rtr1', 'br001-rtr1', '10.0.0.1')
+    >>> host_key("core1(FOX1234ABCD)"), host_key("core1.example.net(FOX1234ABCD)")
+    ('core1', 'core1')
     """
-    text = name.strip().lower().rstrip(".")
+    text = _SERIAL_SUFFIX.sub("", name.strip()).strip().lower().rstrip(".")
     if ip_address(text) is not None:
         return text
     return text.split(".", 1)[0]

@@ -1,13 +1,21 @@
-"""Recording probe batches that will never be committed, so their cycle can end without waiting.
+"""Recording messages that failed for good, so that whoever waits for them can end without waiting.
 
-A batch message fails for good when its error is not retried, its retries are exhausted, or it
-outlived its cycle's deadline (Dramatiq's age limit). :class:`AbandonedBatches`, a middleware of
-worker processes, then writes a ``runs`` row of kind ``probe`` named after the batch id, with
-status ``failed`` and one failed ``run_results`` row per device and kind giving the reason.
+A message fails for good when its error is not retried, its retries are exhausted, or it outlived
+its deadline (Dramatiq's age limit). :class:`AbandonedBatches`, a middleware of worker processes,
+then records it, by actor:
 
-A probe run named after a batch id that ``probe_batches`` does not hold can only be such a
-record, since the probe service writes its run and claims the batch id in one transaction.
-Recording is best effort: when the database is what failed, the cycle ends at its deadline instead.
+- a probe batch: a ``runs`` row of kind ``probe`` named after the batch id, with status ``failed``
+  and one failed ``run_results`` row per device and kind giving the reason. A probe run named
+  after a batch id that ``probe_batches`` does not hold can only be such a record, since the probe
+  service writes its run and claims the batch id in one transaction;
+- a backup or discovery batch: a failed run of the service's kind carrying the batch id and an
+  outcome that fails every device with the reason
+  (:func:`~ward_core.worker.job_records.record_abandoned_batch`);
+- a playbook run: the run record, if nobody claimed it, is cancelled with the reason
+  (a claimed run records its own end).
+
+Recording is best effort: when the database is what failed, the poll cycle or job ends at its
+deadline instead, and a queued playbook run is cancelled by whoever follows it.
 """
 
 from __future__ import annotations
@@ -24,12 +32,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from ward_core.db.models import ResultStatus, Run, RunResult, RunStatus
 from ward_core.db.session import session_scope
 from ward_core.db.types import utcnow
+from ward_core.playbooks.queued import cancel_pending
 from ward_core.probes.service import RUN_KIND
+from ward_core.worker.job_records import record_abandoned_batch
+from ward_core.worker.jobs import BACKUP_BATCH_ACTOR, DISCOVERY_BATCH_ACTOR, JobKind
 from ward_core.worker.messages import PROBE_BATCH_ACTOR
+from ward_core.worker.playbook_actor import PLAYBOOK_RUN_ACTOR
 
 log = logging.getLogger(__name__)
 
-EXPIRED = "expired: not run before its poll cycle's deadline"
+EXPIRED = "expired: not run before its deadline"
 
 
 def record_abandoned(
@@ -91,7 +103,7 @@ def failure_reason(exception: BaseException) -> str:
 
 
 class AbandonedBatches(Middleware):
-    """Records every probe batch message that failed for good (see the module docstring).
+    """Records every message of ward's that failed for good (see the module docstring).
 
     Add it *before* :class:`~dramatiq.middleware.Retries`, so that its ``after_*`` hooks (called in
     reverse order) run once Retries has decided whether the message failed.
@@ -100,27 +112,61 @@ class AbandonedBatches(Middleware):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    def _probe_batch(self, args: tuple[Any, ...], reason: str) -> str:
+        cycle_id, batch_id, kinds, device_names = args
+        record_abandoned(
+            self._engine,
+            cycle_id=cycle_id,
+            batch_id=batch_id,
+            kinds=kinds,
+            device_names=device_names,
+            reason=reason,
+        )
+        return f"batch {batch_id}"
+
+    def _job_batch(self, kind: JobKind, args: tuple[Any, ...], reason: str) -> str:
+        job_id, batch_id, device_names, options = args
+        record_abandoned_batch(
+            self._engine,
+            kind=kind,
+            job_id=job_id,
+            batch_id=batch_id,
+            device_names=device_names,
+            options=options if isinstance(options, dict) else {},
+            reason=reason,
+        )
+        return f"{kind.value} batch {batch_id}"
+
+    def _playbook_run(self, args: tuple[Any, ...], reason: str) -> str:
+        (run_id,) = args
+        with session_scope(self._engine) as session:
+            cancel_pending(session, int(run_id), f"not run: {reason}", utcnow())
+        return f"playbook run {run_id}"
+
     def _record(self, message: MessageProxy, reason: str) -> None:
-        if message.actor_name != PROBE_BATCH_ACTOR or not message.failed:
+        if not message.failed:
             return
+        args = tuple(message.args)
         try:
-            cycle_id, batch_id, kinds, device_names = message.args
-        except ValueError:
+            if message.actor_name == PROBE_BATCH_ACTOR:
+                what = self._probe_batch(args, reason)
+            elif message.actor_name == BACKUP_BATCH_ACTOR:
+                what = self._job_batch(JobKind.BACKUP, args, reason)
+            elif message.actor_name == DISCOVERY_BATCH_ACTOR:
+                what = self._job_batch(JobKind.DISCOVERY, args, reason)
+            elif message.actor_name == PLAYBOOK_RUN_ACTOR:
+                what = self._playbook_run(args, reason)
+            else:
+                return
+        except (ValueError, TypeError):
             log.error("message %s has unexpected arguments; not recorded", message.message_id)
             return
-        try:
-            record_abandoned(
-                self._engine,
-                cycle_id=cycle_id,
-                batch_id=batch_id,
-                kinds=kinds,
-                device_names=device_names,
-                reason=reason,
-            )
         except SQLAlchemyError as exc:
-            log.error("batch %s abandoned (%s) and could not be recorded: %s", batch_id, reason, exc)
+            log.error(
+                "message %s abandoned (%s) and could not be recorded: %s", message.message_id, reason, exc
+            )
             return
-        log.warning("batch %s abandoned: %s", batch_id, reason)
+        log.warning("%s abandoned: %s", what, reason)
 
     def after_process_message(
         self,
@@ -134,4 +180,5 @@ class AbandonedBatches(Middleware):
             self._record(message, failure_reason(exception))
 
     def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
-        self._record(message, EXPIRED)
+        what = "poll cycle's" if message.actor_name == PROBE_BATCH_ACTOR else "job's"
+        self._record(message, EXPIRED.replace("its deadline", f"its {what} deadline"))

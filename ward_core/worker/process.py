@@ -2,8 +2,9 @@
 
 Each worker process is started fresh (``spawn``: no connection, lock or thread inherited), builds
 its broker from the settings, its database engine and its plugins, and runs
-:func:`~ward_core.worker.runtime.start_worker` with M threads until SIGTERM or SIGINT, when it lets
-running batches finish and hands prefetched messages back.
+:func:`~ward_core.worker.runtime.start_worker` (M probe threads, J job threads, every ward queue
+unless restricted) until SIGTERM or SIGINT, when it lets running messages finish and hands
+prefetched ones back.
 
 The supervising process restarts a worker process that exits unexpectedly (crash, OOM kill,
 start-up failure while the database or broker is down), after a delay that doubles up to a
@@ -32,7 +33,8 @@ from ward_core.db.session import get_engine
 from ward_core.errors import ConfigError, WardError
 from ward_core.plugin_manager import load_plugins
 from ward_core.worker.broker import BrokerOptions, configure_broker, display_broker_url
-from ward_core.worker.runtime import start_worker
+from ward_core.worker.registry import ALL_QUEUES, check_queues
+from ward_core.worker.runtime import DEFAULT_JOB_THREADS, start_worker
 from ward_core.worker.stopping import Stopper, stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,13 @@ LOG_FORMAT = "%(asctime)s %(processName)s[%(process)d] %(levelname)s %(name)s: %
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorkerOptions:
-    """How ``ward worker`` runs: processes, threads per process, broker use, stop and restart."""
+    """How ``ward worker`` runs: processes, threads per process (``threads`` for probe batches,
+    ``job_threads`` for everything else), the queues consumed, broker use, stop and restart."""
 
     processes: int = 1
     threads: int = 4
+    job_threads: int = DEFAULT_JOB_THREADS
+    queues: tuple[str, ...] = ALL_QUEUES
     broker: BrokerOptions = field(default_factory=BrokerOptions)
     shutdown_timeout_s: float = 60.0
     restart_delay_s: float = 3.0
@@ -59,6 +64,9 @@ class WorkerOptions:
             raise ConfigError(f"--processes must be at least 1, got {self.processes}")
         if self.threads < 1:
             raise ConfigError(f"--threads must be at least 1, got {self.threads}")
+        if self.job_threads < 1:
+            raise ConfigError(f"--job-threads must be at least 1, got {self.job_threads}")
+        check_queues(self.queues)
 
 
 def configure_logging(level: str) -> None:
@@ -80,17 +88,27 @@ def serve_worker_process(settings: Settings, options: WorkerOptions) -> None:
         log.error("worker process cannot start: %s", exc)
         sys.exit(EXIT_START_FAILED)
     try:
-        running = start_worker(broker, engine, plugins, threads=options.threads)
+        running = start_worker(
+            broker,
+            engine,
+            plugins,
+            settings,
+            threads=options.threads,
+            job_threads=options.job_threads,
+            queues=options.queues,
+        )
         consumer = f" as consumer {broker.broker_id}" if isinstance(broker, RedisBroker) else ""
         log.info(
-            "worker process ready: %d thread(s) on %s%s",
+            "worker process ready: %d probe thread(s), %d job thread(s) on %s%s, queues %s",
             options.threads,
+            options.job_threads,
             display_broker_url(settings.broker_url),
             consumer,
+            ", ".join(options.queues),
         )
         while not stop.wait(1.0):
             pass
-        log.info("stopping: letting running batches finish (up to %.0f s)", options.shutdown_timeout_s)
+        log.info("stopping: letting running work finish (up to %.0f s)", options.shutdown_timeout_s)
         running.stop(int(options.shutdown_timeout_s * 1000))
     finally:
         broker.close()

@@ -185,6 +185,16 @@ class Scheduler:
         """The schedule this scheduler runs."""
         return self._plan
 
+    @property
+    def label(self) -> str:
+        """How logs name it (:func:`~ward_core.worker.loop.run_tickers`)."""
+        return f"schedule {self._plan.name}"
+
+    @property
+    def max_backoff_s(self) -> float:
+        """The longest wait after a failure: one interval."""
+        return self._plan.interval_s
+
     def tick(self, *, force: bool = False) -> Tick:
         """Settle finished cycles, then start the due cycle unless one is still running.
 

@@ -20,6 +20,7 @@ TABLES = {
     "alert_notifications",
     "alert_rules",
     "alerts",
+    "api_tokens",
     "audit_log",
     "backup_status",
     "config_blobs",

@@ -3,8 +3,9 @@
 - the lab (6 devices, real SSH) is imported into a migrated PostgreSQL schema of the module's own;
 - Redis: a database number of the module's own (claimed among 1-15 with a ``SET NX`` key shared
   with the other suites, so two test runs never share one), ward's keys deleted before and after;
-- ``ward remediation worker`` runs as a subprocess on that Redis database; ``ward`` commands run
-  as subprocesses with ``WARD_USER`` set per call, as people would run them.
+- ``ward worker`` (which runs remediation requests beside backups, discoveries and playbooks) runs
+  as a subprocess on that Redis database; ``ward`` commands run as subprocesses with ``WARD_USER``
+  set per call, as people would run them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import yaml
 from sqlalchemy import Engine, create_engine, make_url, select, text
 from sqlalchemy.pool import NullPool
@@ -33,8 +33,8 @@ from ward_core.db.models import AuditRecord, RemediationRequest
 from ward_core.inventory.importer import import_inventory
 from ward_core.lab import control
 from ward_core.testing.lab import RunningLab, running_lab
+from ward_core.testing.redis_db import claimed_redis_db
 
-CLAIM_KEY = "ward-test:claimed"
 WARD = [sys.executable, "-m", "ward_core.cli"]
 
 ROLES = {
@@ -61,38 +61,11 @@ POLICY = {
 }
 
 
-def _delete_ward_keys(client: redis.Redis) -> None:
-    keys = list(client.scan_iter(match="ward:*", count=1000))
-    if keys:
-        client.delete(*keys)
-
-
 @pytest.fixture(scope="module")
 def redis_db_url() -> Iterator[str]:
     """``redis://127.0.0.1:6379/<n>`` for a database no other test run is using."""
-    token = uuid.uuid4().hex
-    for db in range(1, 16):
-        client = redis.Redis(host="127.0.0.1", port=6379, db=db)
-        try:
-            claimed = client.set(CLAIM_KEY, token, nx=True, ex=1800)
-        except redis.ConnectionError as exc:
-            client.close()
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"Redis unreachable: {exc}")
-            pytest.skip(f"Redis unreachable: {exc}")
-        if not claimed:
-            client.close()
-            continue
-        _delete_ward_keys(client)
-        try:
-            yield f"redis://127.0.0.1:6379/{db}"
-        finally:
-            _delete_ward_keys(client)
-            if client.get(CLAIM_KEY) == token.encode():
-                client.delete(CLAIM_KEY)
-            client.close()
-        return
-    pytest.fail("every Redis database 1-15 is claimed by another test run")
+    with claimed_redis_db() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +176,7 @@ class Setup:
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     out = log.open("wb")
     process = subprocess.Popen(
-        [*WARD, "remediation", "worker", "--threads", "2"],
+        [*WARD, "worker", "--processes", "1", "--threads", "1", "--job-threads", "2"],
         env=env,
         stdout=out,
         stderr=subprocess.STDOUT,
@@ -211,7 +184,7 @@ def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if "remediation worker ready" in log.read_text(errors="replace"):
+        if "worker process ready" in log.read_text(errors="replace"):
             return process
         if process.poll() is not None:
             raise AssertionError(f"the worker exited {process.returncode}:\n{log.read_text()}")

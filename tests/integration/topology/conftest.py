@@ -1,9 +1,15 @@
-"""A 20-device lab for the module, databases on both backends, settings for the lab, and plugin
-managers holding the two topology plugins (plus extra ones, such as an event recorder)."""
+"""A 20-device lab for the module, databases on both backends, settings for the lab, plugin
+managers holding the two topology plugins (plus extra ones, such as an event recorder), and real
+net-snmp agents serving whatever rows a test writes (``override_agent``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
 import ward_ios_neighbours.plugin
@@ -77,3 +83,75 @@ def _topology_plugins(settings: Settings, *extra: tuple[str, object]) -> WardPlu
         plugins.register(plugin, name=name)
     plugins.start()
     return plugins
+
+
+Row = tuple[str, str, str]
+"""(OID, net-snmp override type, value): ``octet_str`` values are text, or hex as ``0x0A000001``."""
+
+
+OverrideAgent = Callable[[Path, str, Sequence[Row]], AbstractContextManager[int]]
+
+
+@pytest.fixture
+def override_agent() -> OverrideAgent:
+    """``with override_agent(folder, community, rows) as port``: see :func:`_override_agent`."""
+    return _override_agent
+
+
+@contextmanager
+def _override_agent(folder: Path, community: str, rows: Sequence[Row]) -> Iterator[int]:
+    """A real ``snmpd`` on 127.0.0.1 answering ``community`` with ``rows`` (besides its own MIBs);
+    yields its port and stops it afterwards."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = folder / "snmpd.conf"
+    lines = [
+        f"agentAddress udp:127.0.0.1:{port}",
+        f"rocommunity {community} 127.0.0.1",
+        "dontLogTCPWrappersConnects yes",
+    ]
+    lines += [
+        f'override {oid} {kind} "{value}"'
+        if kind == "octet_str" and not value.startswith("0x")
+        else f"override {oid} {kind} {value}"
+        for oid, kind, value in rows
+    ]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "state").mkdir(exist_ok=True)
+    with (folder / "snmpd.log").open("wb") as log:
+        process = subprocess.Popen(
+            ["snmpd", "-f", "-Lo", "-C", "-c", str(config), "-Dnone"],
+            stdout=log,
+            stderr=log,
+            env={"SNMP_PERSISTENT_DIR": str(folder / "state"), "PATH": "/usr/sbin:/usr/bin"},
+        )
+    try:
+        deadline = time.monotonic() + 10
+        probe_oid = "1.3.6.1.2.1.1.5.0"
+        while (
+            subprocess.run(
+                [
+                    "snmpget",
+                    "-v2c",
+                    "-c",
+                    community,
+                    "-On",
+                    "-t",
+                    "0.3",
+                    "-r",
+                    "0",
+                    f"127.0.0.1:{port}",
+                    probe_oid,
+                ],
+                capture_output=True,
+                check=False,
+            ).returncode
+            != 0
+        ):
+            assert time.monotonic() < deadline, (folder / "snmpd.log").read_text()
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

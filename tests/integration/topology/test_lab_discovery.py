@@ -1,5 +1,6 @@
 """Discovery on a 20-device simulated lab: exactly the wired links over SSH and over SNMP (v2c and
-v3), a shut interface taking exactly its link away (with the change event), dead and mute devices
+v3, LLDP-MIB and CISCO-CDP-MIB), also with a device that speaks only CDP and one that speaks only
+LLDP, a shut interface taking exactly its link away (with the change event), dead and mute devices
 failing alone within their time budget."""
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def test_discovery_yields_exactly_the_wired_links(
         snapshot = load_snapshot(session, outcome.snapshot_id)
         assert snapshot is not None
         protocols = {p for info in snapshot.links for p in info.protocols}
-        assert protocols == ({"lldp", "cdp"} if transport == "ssh" else {"lldp"})
+        assert protocols == {"lldp", "cdp"}
+        assert all(info.protocols == ("cdp", "lldp") for info in snapshot.links)
         rows = session.scalars(
             select(TopologyObservation).where(TopologyObservation.run_id == outcome.run_id)
         ).all()
@@ -84,6 +86,66 @@ def test_discovery_yields_exactly_the_wired_links(
         results = session.scalars(select(RunResult).where(RunResult.run_id == outcome.run_id)).all()
         assert {r.status for r in results} == {"ok"} and len(results) == 20
         assert session.get(Run, outcome.run_id).kind == "topology"  # type: ignore[union-attr]
+
+
+def _configure(lab: RunningLab, device: str, *lines: str) -> None:
+    creds = lab.credentials
+    connection = ConnectHandler(
+        device_type="cisco_ios",
+        host=lab.address(device),
+        port=lab.ssh_port,
+        username=creds.username,
+        password=creds.password,
+        secret=creds.enable_secret,
+        fast_cli=True,
+    )
+    try:
+        connection.enable()
+        connection.send_config_set(list(lines))
+    finally:
+        connection.disconnect()
+
+
+CDP_ONLY, LLDP_ONLY = "br002-sw1", "br004-sw1"
+
+
+@pytest.mark.parametrize("transport", ["snmp", "ssh"])
+def test_a_device_speaking_only_cdp_is_still_linked(
+    lab: RunningLab,
+    lab_settings: LabSettings,
+    topology_plugins: TopologyPlugins,
+    pg_engine: Engine,
+    pg_url: str,
+    tmp_path: Path,
+    transport: str,
+) -> None:
+    names = import_lab(pg_engine, lab, tmp_path)
+    truth = wired_links(lab)
+    settings = lab_settings(lab, pg_url)
+    _configure(lab, CDP_ONLY, "no lldp run")
+    _configure(lab, LLDP_ONLY, "no cdp run")
+    try:
+        assert lab.show(CDP_ONLY)["neighbour_protocols"] == ["cdp"]
+        with topology_plugins(settings) as plugins:
+            outcome = discover_batch(
+                engine=pg_engine, plugins=plugins, settings=settings, device_names=names, transport=transport
+            )
+    finally:
+        _configure(lab, CDP_ONLY, "lldp run")
+        _configure(lab, LLDP_ONLY, "cdp run")
+    assert outcome.failures == ()
+    with session_scope(pg_engine) as session:
+        snapshot = load_snapshot(session, outcome.snapshot_id)
+    assert snapshot is not None
+    assert precision_recall(set(snapshot.link_set()), truth) == (1.0, 1.0)
+    assert (outcome.two_sided, outcome.one_sided, outcome.unmatched) == (23, 0, 0)
+    by_device = {
+        name: {info.protocols for info in snapshot.links if name in (info.link.a_device, info.link.b_device)}
+        for name in (CDP_ONLY, LLDP_ONLY, "br001-sw1")
+    }
+    assert by_device == {CDP_ONLY: {("cdp",)}, LLDP_ONLY: {("lldp",)}, "br001-sw1": {("cdp", "lldp")}}
+    collected = {c.device: c.records for c in snapshot.collections}
+    assert collected[CDP_ONLY] == collected[LLDP_ONLY] == 1
 
 
 async def _time_marks(lab: RunningLab, device: str) -> set[int]:

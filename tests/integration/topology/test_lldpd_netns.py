@@ -3,6 +3,13 @@ snmpd as AgentX master serving LLDP-MIB, and ward discovering them over SNMP as 
 switches. lldpd advertises port IDs as MAC addresses (and the interface name as description),
 so ward must map them through each device's lldpLocPortTable.
 
+Run twice: LLDP only, and LLDP with CDP (``-cc``; one peer with LLDP disabled, ``-ll``, so it
+speaks CDP only). lldpd's AgentX subagent serves LLDP-MIB only: there is no CISCO-CDP-MIB on these
+agents (``1.3.6.1.4.1.9.9.23`` is noSuchObject), and the neighbours lldpd learned over CDP appear
+in lldpRemTable instead (chassis ID subtype local = the CDP device ID, port ID subtype
+interfaceName = the CDP port). Ward reads them there, as ``lldp`` records since that is the MIB they
+come from, and still finds exactly the wired links, the CDP-only peer's included.
+
 Needs root (namespaces), ``ip``, ``lldpd``, ``lldpcli`` and ``snmpd``; skipped otherwise.
 """
 
@@ -41,6 +48,7 @@ DEVICES = 4
 WIRING = ((1, 2), (2, 3), (3, 4), (1, 3))
 """Which namespaces are cabled together (one veth pair each); 1-3 closes a loop, as real rings do."""
 COMMUNITY = "ward-peers"
+CDP_ONLY_PEER = 3
 
 
 @dataclass
@@ -51,6 +59,14 @@ class Peers:
     prefix: str
     subnet: int
     processes: list[subprocess.Popen[bytes]]
+    mode: str = "lldp"
+
+    def protocol_flags(self, i: int) -> tuple[str, ...]:
+        """lldpd's protocol flags for peer ``i``: none (LLDP only), or in ``lldp+cdp`` mode CDPv1
+        sent always (``-cc``) and, for :data:`CDP_ONLY_PEER`, LLDP disabled (``-ll``)."""
+        if self.mode == "lldp":
+            return ()
+        return ("-cc", "-ll") if i == CDP_ONLY_PEER else ("-cc",)
 
     def namespace(self, i: int) -> str:
         return f"{self.prefix}-{i}"
@@ -80,13 +96,15 @@ def _neighbour_count(peers: Peers, i: int) -> int:
     return len({line.split(".")[1] for line in output.splitlines() if line.startswith("lldp.")})
 
 
-@pytest.fixture
-def peers() -> Iterator[Peers]:
+@pytest.fixture(params=["lldp", "lldp+cdp"])
+def peers(request: pytest.FixtureRequest) -> Iterator[Peers]:
     # lldpd drops privileges to _lldpd: its sockets must live where that user can reach them.
     tmp_path = Path(tempfile.mkdtemp(prefix="ward-lldpd-"))
     tmp_path.chmod(0o755)
     prefix = f"wtopo{random.randrange(10_000, 99_999)}"
-    running = Peers(folder=tmp_path, prefix=prefix, subnet=random.randrange(0, 250), processes=[])
+    running = Peers(
+        folder=tmp_path, prefix=prefix, subnet=random.randrange(0, 250), processes=[], mode=request.param
+    )
     try:
         for i in range(1, DEVICES + 1):
             ns = running.namespace(i)
@@ -140,6 +158,7 @@ def peers() -> Iterator[Peers]:
                 i,
                 "lldpd",
                 "-d",
+                *running.protocol_flags(i),
                 "-u",
                 str(tmp_path / f"lldpd-{i}.sock"),
                 "-x",
@@ -241,5 +260,13 @@ def test_snmp_discovery_of_lldpd_peers_finds_exactly_the_wired_links(
     assert {info.kind for info in snapshot.links} == {"two_sided"}
     assert snapshot.unmatched() == ()
     records = [e for e in snapshot.explanations if e.protocol == "lldp"]
-    assert len(records) == 2 * len(WIRING)
-    assert all("advertised_port_id" in e.detail for e in records)
+    assert len(records) == 2 * len(WIRING) == len(snapshot.explanations)
+    if peers.mode == "lldp":
+        assert all("advertised_port_id" in e.detail for e in records)
+        return
+    socket = str(peers.folder / f"lldpd-{CDP_ONLY_PEER}.sock")
+    learned = peers.run("lldpcli", "-u", socket, "show", "neighbors", ns=CDP_ONLY_PEER)
+    assert learned.count("via: CDPv1") == sum(1 for pair in WIRING if CDP_ONLY_PEER in pair)
+    assert "via: LLDP" not in learned
+    cdp_mib = peers.run("snmpwalk", "-v2c", "-c", COMMUNITY, "-On", peers.address(1), "1.3.6.1.4.1.9.9.23")
+    assert "No Such Object" in cdp_mib

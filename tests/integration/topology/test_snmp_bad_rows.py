@@ -6,9 +6,6 @@ with the wrong community fails alone."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +22,7 @@ from ward_core.topology.store import load_snapshot
 from ward_core.types import Link
 
 if TYPE_CHECKING:
-    from conftest import TopologyPlugins
+    from conftest import OverrideAgent, TopologyPlugins
 
 pytestmark = pytest.mark.skipif(shutil.which("snmpd") is None, reason="needs net-snmp's snmpd")
 
@@ -66,57 +63,9 @@ def rows() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def agent(tmp_path: Path) -> Iterator[int]:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = tmp_path / "snmpd.conf"
-    lines = [
-        f"agentAddress udp:127.0.0.1:{port}",
-        f"rocommunity {COMMUNITY} 127.0.0.1",
-        "dontLogTCPWrappersConnects yes",
-    ]
-    lines += [
-        f'override {oid} {kind} "{value}"' if kind == "octet_str" else f"override {oid} {kind} {value}"
-        for oid, kind, value in rows()
-    ]
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "state").mkdir()
-    with (tmp_path / "snmpd.log").open("wb") as log:
-        process = subprocess.Popen(
-            ["snmpd", "-f", "-Lo", "-C", "-c", str(config), "-Dnone"],
-            stdout=log,
-            stderr=log,
-            env={"SNMP_PERSISTENT_DIR": str(tmp_path / "state"), "PATH": "/usr/sbin:/usr/bin"},
-        )
-    try:
-        deadline = time.monotonic() + 10
-        while (
-            subprocess.run(
-                [
-                    "snmpget",
-                    "-v2c",
-                    "-c",
-                    COMMUNITY,
-                    "-On",
-                    "-t",
-                    "0.3",
-                    "-r",
-                    "0",
-                    f"127.0.0.1:{port}",
-                    f"{LLDP}.3.3.0",
-                ],
-                capture_output=True,
-                check=False,
-            ).returncode
-            != 0
-        ):
-            assert time.monotonic() < deadline, (tmp_path / "snmpd.log").read_text()
-            time.sleep(0.2)
+def agent(tmp_path: Path, override_agent: OverrideAgent) -> Iterator[int]:
+    with override_agent(tmp_path, COMMUNITY, rows()) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_broken_rows_are_recorded_and_explained_never_fatal(

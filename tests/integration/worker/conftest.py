@@ -32,46 +32,16 @@ from sqlalchemy.pool import NullPool
 
 from ward_core.db import get_engine, upgrade
 from ward_core.testing.network import TcpListener
+from ward_core.testing.redis_db import claimed_redis_db
 
-REDIS_HOST = "127.0.0.1"
-REDIS_PORT = 6379
-CLAIM_KEY = "ward-test:claimed"
-CLAIM_TTL_S = 1800
 WARD = [sys.executable, "-m", "ward_core.cli"]
-
-
-def _delete_ward_keys(client: redis.Redis) -> None:
-    keys = list(client.scan_iter(match="ward:*", count=1000))
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """``redis://127.0.0.1:6379/<n>`` for a database no other test run is using."""
-    token = uuid.uuid4().hex
-    for db in range(1, 16):
-        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
-        try:
-            claimed = client.set(CLAIM_KEY, token, nx=True, ex=CLAIM_TTL_S)
-        except redis.ConnectionError as exc:
-            client.close()
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"Redis unreachable at {REDIS_HOST}:{REDIS_PORT}: {exc}")
-            pytest.skip(f"Redis unreachable at {REDIS_HOST}:{REDIS_PORT}: {exc}")
-        if not claimed:
-            client.close()
-            continue
-        _delete_ward_keys(client)
-        try:
-            yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
-        finally:
-            _delete_ward_keys(client)
-            if client.get(CLAIM_KEY) == token.encode():
-                client.delete(CLAIM_KEY)
-            client.close()
-        return
-    pytest.fail("every Redis database 1-15 is claimed by another test run")
+    with claimed_redis_db() as url:
+        yield url
 
 
 @pytest.fixture

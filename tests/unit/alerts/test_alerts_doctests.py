@@ -19,6 +19,7 @@ MODULES = [
     "ward_core.alerts.outbox",
     "ward_core.alerts.positions",
     "ward_core.alerts.publish",
+    "ward_core.alerts.remediate",
     "ward_core.alerts.rulefile",
     "ward_core.alerts.silences",
     "ward_core.alerts.suppression",

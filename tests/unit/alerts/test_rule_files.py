@@ -82,3 +82,36 @@ def test_yaml_syntax_errors_and_duplicates_across_files(tmp_path: Path) -> None:
     assert caught.value.problems == [f"{two}:2:1: rule 'r' is already defined at {one}:1"]
     with pytest.raises(RulesRejected, match="nothing:1:1: cannot read the file"):
         read_rule_files([tmp_path / "nothing"], CHECKS)
+
+
+def test_remediation_param_templates_are_checked_where_they_are_written(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        """rules:
+  - name: r
+    expr: last(ping.loss_pct) > 1
+    remediation:
+      action: bounce
+      params: {interface: "{{ ifname }}", hold_s: 2, note: "{{ labels.x"}
+""",
+    )
+    assert found == [
+        "6:27: remediation params.interface: unknown variable 'ifname' "
+        "(known: device, labels, region, role, rule, severity, site, value)",
+        "6:60: remediation params.note: template: unexpected end of template, "
+        "expected 'end of print statement'.",
+    ]
+    path = tmp_path / "good.yml"
+    path.write_text(
+        """rules:
+  - name: r
+    expr: last(ping.loss_pct) > 1
+    remediation: {action: bounce, params: {interface: "{{ labels.ifname }}", hold_s: 2}}
+""",
+        encoding="utf-8",
+    )
+    (rule,) = read_rule_files([path], CHECKS)
+    assert rule.remediation == {
+        "action": "bounce",
+        "params": {"interface": "{{ labels.ifname }}", "hold_s": 2},
+    }

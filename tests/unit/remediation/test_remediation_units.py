@@ -28,6 +28,7 @@ MODULES = [
     "ward_core.remediation.session",
     "ward_core.remediation.decisions",
     "ward_core.remediation.execution",
+    "ward_core.remediation.reaper",
     "ward_actions_ios.ios_text",
 ]
 

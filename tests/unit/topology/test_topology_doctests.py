@@ -17,6 +17,8 @@ MODULES = [
     "ward_core.topology.service",
     "ward_lldp.decode",
     "ward_lldp.tables",
+    "ward_lldp.cdp_tables",
+    "ward_lldp.oids",
     "ward_ios_neighbours.parse",
 ]
 

@@ -11,9 +11,13 @@ MODULES = [
     "ward_core.worker.abandoned",
     "ward_core.worker.broker",
     "ward_core.worker.cycles",
+    "ward_core.worker.job_dispatch",
+    "ward_core.worker.job_runner",
     "ward_core.worker.lock",
     "ward_core.worker.messages",
     "ward_core.worker.metrics",
+    "ward_core.worker.playbook_schedule",
+    "ward_core.worker.registry",
     "ward_core.worker.retry",
     "ward_core.worker.stopping",
 ]

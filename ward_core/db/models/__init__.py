@@ -10,6 +10,7 @@ from ward_core.db.models.alerts import (
     RuleFault,
     Silence,
 )
+from ward_core.db.models.api_tokens import ApiToken
 from ward_core.db.models.backup import BackupStatus, ConfigBlob, ConfigVersion, ExpectedChange
 from ward_core.db.models.inventory import CredentialRef, Device, Group, GroupMember, Region, Site
 from ward_core.db.models.remediation import (
@@ -27,6 +28,7 @@ __all__ = [
     "AlertNotification",
     "AlertRow",
     "AlertRule",
+    "ApiToken",
     "AuditRecord",
     "BackupStatus",
     "ConfigBlob",

@@ -403,6 +403,14 @@ class IosCli:
         self._changed()
         return Reply()
 
+    def _do_protocol_run(self, m: Match, line: str, prompt: str) -> Reply:
+        """``[no] lldp run`` / ``[no] cdp run``: neighbours forget or re-learn the device."""
+        negate = m.words[0] == "no"
+        protocol = m.words[1] if negate else m.words[0]
+        self.network.set_protocol(self.device, protocol, not negate)
+        self._changed()
+        return Reply()
+
     def _do_shutdown(self, m: Match, line: str, prompt: str) -> Reply:
         self.network.set_admin(self.device, self._interface(), False)
         self._changed()

@@ -109,12 +109,16 @@ CONFIG: Commands = [
     ("snmp-server community WORD RO", "global_line"),
     ("snmp-server community WORD RW", "global_line"),
     ("no snmp-server community WORD", "global_line"),
+    ("cdp run", "protocol_run"),
+    ("no cdp run", "protocol_run"),
+    ("lldp run", "protocol_run"),
+    ("no lldp run", "protocol_run"),
     *unimplemented(
-        "aaa, access-list, alias, archive, banner, boot, cdp, clock, crypto, default, enable, "
-        "line, lldp, router, spanning-tree, username, vlan, ip route, ip access-list, ip ssh, "
+        "aaa, access-list, alias, archive, banner, boot, clock, crypto, default, enable, "
+        "line, router, spanning-tree, username, vlan, ip route, ip access-list, ip ssh, "
         "ip routing, logging buffered, logging trap, ntp source, snmp-server location, "
         "snmp-server contact, snmp-server group, snmp-server user, snmp-server host, no aaa, "
-        "no banner, no cdp, no logging console, no username"
+        "no banner, no logging console, no username"
     ),
 ]
 

@@ -19,7 +19,7 @@ from ward_core.lab.credentials import LabCredentials
 from ward_core.lab.ios.passwords import type7, type9
 from ward_core.lab.ios.platform import Platform, config_version, platform_of
 from ward_core.lab.ios.timefmt import timestamp
-from ward_core.lab.model import Device, Interface, LabNetwork
+from ward_core.lab.model import CDP, LLDP, Device, Interface, LabNetwork
 
 TACACS_KEY = "ward-lab-tacacs"
 TACACS_SERVERS = ("10.10.1.10", "10.10.1.11")
@@ -123,7 +123,9 @@ def _global(device: Device, credentials: LabCredentials, platform: Platform) -> 
     ]
     if xe:
         lines += ["redundancy", " mode none", "!"]
-    return [*lines, "lldp run", "!", "!"]
+    protocols = [] if device.runs(CDP) else ["no cdp run"]
+    protocols += ["lldp run"] if device.runs(LLDP) else []
+    return [*lines, *protocols, "!", "!"]
 
 
 def interface_section(iface: Interface, platform: Platform) -> list[str]:

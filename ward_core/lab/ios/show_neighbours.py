@@ -5,6 +5,12 @@ shut at either end disappears from both ends' tables at once. As on IOS, CDP nam
 its fully qualified name (``hostname.domain``) and LLDP by its hostname. LLDP's port ID follows
 the far device's ``lldp_port_id_subtype`` (interfaceName: ``Gi1/0/1``; local: the ifIndex) and its
 port description is the far interface's full name, as the SNMP agents' lldpRemTable has them.
+
+Each table lists the neighbours that run its protocol at both ends (``LabNetwork.neighbours(device,
+protocol)``); on a device that does not run it the command answers ``% LLDP is not enabled`` or
+``% CDP is not enabled``, as IOS does. The CDP fields come from :func:`cdp_device_id` and
+:func:`cdp_platform`, which the SNMP agents' cdpCacheTable uses too, so both transports report the
+same neighbours in the same words.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ import zlib
 
 from ward_core.lab.ios.platform import platform_of
 from ward_core.lab.ios.show_interfaces import dotted_mac
-from ward_core.lab.model import Device, Interface, LabNetwork, Neighbour
+from ward_core.lab.model import CDP, LLDP, Device, Interface, LabNetwork, Neighbour
 
 HOLD_TIME = 120
 CDP_HOLD_TIME = 180
 PORT_ID_LOCAL = 7
+LLDP_OFF = "% LLDP is not enabled\n"
+CDP_OFF = "% CDP is not enabled\n"
 
 
 def lldp_port_id(device: Device, iface: Interface) -> str:
@@ -33,8 +41,10 @@ def _remaining(network: LabNetwork, neighbour: Neighbour, hold: int) -> int:
 
 def show_lldp_neighbors_detail(network: LabNetwork, device: Device) -> str:
     """``show lldp neighbors detail``."""
+    if not device.runs(LLDP):
+        return LLDP_OFF
     blocks: list[str] = []
-    neighbours = network.neighbours(device)
+    neighbours = network.neighbours(device, LLDP)
     for n in neighbours:
         remote_platform = platform_of(n.remote)
         system, enabled = remote_platform.lldp_capabilities
@@ -72,7 +82,9 @@ def show_lldp_neighbors_detail(network: LabNetwork, device: Device) -> str:
 
 def show_lldp_neighbors(network: LabNetwork, device: Device) -> str:
     """``show lldp neighbors``: one line per neighbour, device ID cut at 20 characters."""
-    neighbours = network.neighbours(device)
+    if not device.runs(LLDP):
+        return LLDP_OFF
+    neighbours = network.neighbours(device, LLDP)
     lines = [
         "Capability codes:",
         "    (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device",
@@ -90,22 +102,30 @@ def show_lldp_neighbors(network: LabNetwork, device: Device) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fqdn(device: Device) -> str:
-    return f"{device.hostname}.{device.domain}" if device.domain else device.hostname
+def cdp_device_id(device: Device) -> str:
+    """The CDP device ID ``device`` announces: its fully qualified name, as IOS sends it."""
+    return device.fqdn
+
+
+def cdp_platform(device: Device) -> str:
+    """The CDP platform string ``device`` announces (``cisco ISR4331/K9``)."""
+    return f"cisco {device.model}"
 
 
 def show_cdp_neighbors_detail(network: LabNetwork, device: Device) -> str:
     """``show cdp neighbors detail``."""
+    if not device.runs(CDP):
+        return CDP_OFF
     blocks: list[str] = []
-    neighbours = network.neighbours(device)
+    neighbours = network.neighbours(device, CDP)
     for n in neighbours:
         remote_platform = platform_of(n.remote)
         lines = [
             "-------------------------",
-            f"Device ID: {_fqdn(n.remote)}",
+            f"Device ID: {cdp_device_id(n.remote)}",
             "Entry address(es): ",
             f"  IP address: {n.remote.address}",
-            f"Platform: cisco {n.remote.model},  Capabilities: {remote_platform.cdp_capabilities} ",
+            f"Platform: {cdp_platform(n.remote)},  Capabilities: {remote_platform.cdp_capabilities} ",
             f"Interface: {n.local_interface.name},  Port ID (outgoing port): {n.remote_interface.name}",
             f"Holdtime : {_remaining(network, n, CDP_HOLD_TIME)} sec",
             "",
@@ -138,7 +158,9 @@ def cdp_port(name: str) -> str:
 
 def show_cdp_neighbors(network: LabNetwork, device: Device) -> str:
     """``show cdp neighbors``: a device ID over 16 characters gets a line of its own."""
-    neighbours = network.neighbours(device)
+    if not device.runs(CDP):
+        return CDP_OFF
+    neighbours = network.neighbours(device, CDP)
     lines = [
         "Capability Codes: R - Router, T - Trans Bridge, B - Source Route Bridge",
         "                  S - Switch, H - Host, I - IGMP, r - Repeater, P - Phone,",
@@ -147,7 +169,7 @@ def show_cdp_neighbors(network: LabNetwork, device: Device) -> str:
         "Device ID        Local Intrfce     Holdtme    Capability  Platform  Port ID",
     ]
     for n in neighbours:
-        name = _fqdn(n.remote)
+        name = cdp_device_id(n.remote)
         codes = platform_of(n.remote).cdp_codes
         row = (
             f"{cdp_port(n.local_interface.name):<18}{_remaining(network, n, CDP_HOLD_TIME):<11}"

@@ -17,6 +17,7 @@ Modules, bottom up::
     context      what a request sees: network, device, engine
     device_mib   SNMPv2-MIB system, IF-MIB, HOST-RESOURCES, CISCO-PROCESS/MEMORY-POOL, snmpEngine
     lldp_mib     LLDP-MIB local system, port table, remote table, remote management addresses
+    cdp_mib      CISCO-CDP-MIB cdpGlobal and cdpCacheTable (what ``show cdp neighbors detail`` shows)
     credentials  SnmpCredentials: community and the v3 user
     agent        DeviceAgent (one device's socket) and SnmpAgentPool (start/close for the lab)
     background   BackgroundAgents: a pool on its own thread, for blocking callers and tests

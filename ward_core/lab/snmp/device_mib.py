@@ -9,6 +9,7 @@ IF-MIB ifNumber, ifTable, ifXTable    counters from ``LabNetwork.counters``: the
 HOST-RESOURCES hrProcessorLoad        ``Device.cpu_percent``
 SNMP-FRAMEWORK-MIB snmpEngine         engineID, boots, time, max message size
 LLDP-MIB                              see ``lldp_mib``
+CISCO-CDP-MIB                         cdpGlobal and cdpCacheTable, see ``cdp_mib``
 CISCO-PROCESS-MIB cpmCPUTotalTable    ``Device.cpu_percent``
 CISCO-MEMORY-POOL-MIB                 processor pool from ``Device.memory_used/total``, I/O pool
 ====================================  =========================================================
@@ -19,7 +20,7 @@ CISCO-MEMORY-POOL-MIB                 processor pool from ``Device.memory_used/t
 from __future__ import annotations
 
 from ward_core.lab.model import Interface
-from ward_core.lab.snmp import lldp_mib
+from ward_core.lab.snmp import cdp_mib, lldp_mib
 from ward_core.lab.snmp.ber import (
     counter32,
     counter64,
@@ -224,6 +225,7 @@ MEMORY_POOL_TABLE: Table[DeviceContext, int] = Table(
 DEVICE_VIEW: MibView[DeviceContext] = MibView(
     [
         *lldp_mib.TABLES,
+        *cdp_mib.TABLES,
         SYSTEM_GROUP,
         IF_NUMBER,
         IF_TABLE,

@@ -9,17 +9,21 @@ as with a real LLDP agent. ``localPortNum`` is the local ifIndex; each port has 
 Port IDs follow ``Device.lldp_port_id_subtype`` of the advertising device: interfaceName(5)
 carries the short name (``Gi1/0/1``), local(7) the ifIndex as text (``"3"``), and in both cases the
 port description carries the full name, so discovery code must decode the subtype.
+
+A device that does not run LLDP (``no lldp run``) serves none of LLDP-MIB, as IOS does then, and
+only neighbours that run LLDP too appear in lldpRemTable: exactly what ``show lldp neighbors
+detail`` prints (``% LLDP is not enabled`` when off).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from ward_core.lab.model import Device, Interface, Neighbour
+from ward_core.lab.model import LLDP, Device, Interface, Neighbour
 from ward_core.lab.snmp.ber import encode_integer, encode_oid, octets
 from ward_core.lab.snmp.context import DeviceContext
 from ward_core.lab.snmp.identity import capabilities, mac_bytes, sys_descr
-from ward_core.lab.snmp.mib import Rows, Table, scalars
+from ward_core.lab.snmp.mib import Rows, Table
 
 LLDP_MIB = (1, 0, 8802, 1, 1, 2)
 LOC_SYSTEM = (*LLDP_MIB, 1, 3)
@@ -37,6 +41,9 @@ _MAC_SUBTYPE = encode_integer(CHASSIS_MAC)
 _IF_SUBTYPE_UNKNOWN = encode_integer(1)
 _ZERO = encode_integer(0)
 _NULL_OID = encode_oid((0, 0))
+_LOCAL_ROW: Rows[None] = Rows([(0,)], [None])
+_NO_ROW: Rows[None] = Rows([], [])
+_NO_PORTS: Rows[Interface] = Rows([], [])
 
 
 def port_id(device: Device, iface: Interface) -> tuple[int, bytes]:
@@ -59,13 +66,15 @@ def time_mark(ctx: DeviceContext, neighbour: Neighbour) -> int:
         neighbour.local_interface.last_change,
         neighbour.remote_interface.last_change,
         neighbour.remote.booted_at,
+        neighbour.remote.protocols_changed_at,
+        ctx.device.protocols_changed_at,
     )
     return ctx.ticks_since_boot(learned)
 
 
 def _remotes(ctx: DeviceContext) -> Rows[Remote]:
     rows = []
-    for neighbour in ctx.network.neighbours(ctx.device):
+    for neighbour in ctx.network.neighbours(ctx.device, LLDP):
         mark = time_mark(ctx, neighbour)
         rows.append(((mark, neighbour.local_interface.if_index, REM_INDEX), Remote(neighbour, mark)))
     return Rows.of(rows)
@@ -81,7 +90,13 @@ def _man_addresses(ctx: DeviceContext) -> Rows[Remote]:
 
 
 def _ports(ctx: DeviceContext) -> Rows[Interface]:
+    if not ctx.device.runs(LLDP):
+        return _NO_PORTS
     return Rows.of([((i.if_index,), i) for i in ctx.device.interfaces.values()])
+
+
+def _local_system(ctx: DeviceContext) -> Rows[None]:
+    return _LOCAL_ROW if ctx.device.runs(LLDP) else _NO_ROW
 
 
 def _loc_port_id(ctx: DeviceContext, iface: Interface) -> bytes:
@@ -92,9 +107,10 @@ def _rem_port_id(_: DeviceContext, r: Remote) -> bytes:
     return octets(port_id(r.neighbour.remote, r.neighbour.remote_interface)[1])
 
 
-LOCAL_SYSTEM: Table[DeviceContext, None] = scalars(
+LOCAL_SYSTEM: Table[DeviceContext, None] = Table(
     "lldpLocalSystemData",
     LOC_SYSTEM,
+    _local_system,
     {
         1: lambda c, _: _MAC_SUBTYPE,
         2: lambda c, _: octets(mac_bytes(c.device.chassis_mac)),

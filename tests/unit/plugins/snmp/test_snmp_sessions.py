@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from gufo.snmp import Aes256Key, DesKey, Md5Key, Sha1Key, Sha256Key
 from gufo.snmp.user import KeyType
-from ward_snmp.sessions import KeyCache, SessionFactory, resolve_address
 
 from ward_core.errors import ConfigError, CredentialError, InventoryError
 from ward_core.inventory.credentials import CredentialResolver
+from ward_core.snmp_sessions import KeyCache, SessionFactory, resolve_address
 from ward_core.types import DeviceTarget, SnmpTarget
 
 SECRETS = {

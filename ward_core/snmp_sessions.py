@@ -1,9 +1,12 @@
-"""From a device's :class:`~ward_core.types.SnmpTarget` and its credential to a gufo-snmp session.
+"""Opening gufo-snmp sessions to devices from their inventory SNMP settings and credentials.
 
-The target says the version, port, v3 user and protocols; the credential it names holds the
-secrets (``community`` for v2c, ``auth_key``/``priv_key`` for v3), resolved by ward's
-:class:`~ward_core.inventory.credentials.CredentialResolver`. The v3 keys in a credential are
-passwords, as net-snmp's ``-A``/``-X`` take them.
+Shared by every first-party SNMP client (the ``snmp`` probes, the ``lldp`` neighbour collector),
+so that a device's SNMP settings mean the same everywhere and v3 keys are hashed once per process.
+
+The target (:class:`~ward_core.types.SnmpTarget`) says the version, port, v3 user and protocols;
+the credential it names holds the secrets (``community`` for v2c, ``auth_key``/``priv_key`` for
+v3), resolved by ward's :class:`~ward_core.inventory.credentials.CredentialResolver`. The v3 keys
+in a credential are passwords, as net-snmp's ``-A``/``-X`` take them.
 
 Password to key: RFC 3414 turns a password into a master key by hashing a megabyte of it (about
 2 ms per password here), then localises the master key with each agent's engine ID. gufo-snmp
@@ -70,6 +73,8 @@ def snmp_settings(device: DeviceTarget) -> SnmpTarget:
     snmp = device.snmp
     if snmp is None:
         raise ConfigError(f"device {device.name!r} has no SNMP settings (inventory field 'snmp')")
+    if snmp.version == "3" and not snmp.user:
+        raise InventoryError("SNMPv3 needs a user", location=f"device {device.name!r}", field="snmp.user")
     if snmp.version == "3" and snmp.priv_protocol is not None and snmp.auth_protocol is None:
         raise InventoryError(
             f"SNMPv3 privacy ({snmp.priv_protocol}) needs an auth_protocol too",
