@@ -287,6 +287,10 @@ def read_playbook(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlaybookError(f"cannot read the playbook: {exc.strerror or exc}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise PlaybookError(
+            f"the playbook is not UTF-8 text: {exc.reason} at byte {exc.start}", file=str(path)
+        ) from None
 
 
 def load_playbook(

@@ -47,6 +47,11 @@ from ward_core.plugin_manager import WardPlugins
 
 log = logging.getLogger(__name__)
 
+UNCOMMITTED_WAIT_S = 15.0
+"""How long a worker waits for a run record it cannot see yet: the sender sends the message inside
+the transaction that records the run, so an idle worker can receive it before that commit."""
+UNCOMMITTED_POLL_S = 0.1
+
 PENDING = RunStatus.PENDING.value
 RUNNING = RunStatus.RUNNING.value
 FAILED = RunStatus.FAILED.value
@@ -217,11 +222,18 @@ def execute_queued(engine: Engine, plugins: WardPlugins, settings: Settings, run
     Raises only before the claim (a database error then: the message may be retried, nothing ran);
     once claimed, whatever happens is recorded on the run and the message ends.
     """
-    with session_scope(engine) as session:
-        if not claim(session, run_id, utcnow()):
+    deadline = time.monotonic() + UNCOMMITTED_WAIT_S
+    while True:
+        with session_scope(engine) as session:
+            if claim(session, run_id, utcnow()):
+                break
             found = session.get(Run, run_id)
             state = "not recorded" if found is None else f"{found.kind} run is {found.status}"
-            return QueuedOutcome(run_id=run_id, status="not-pending", detail=state)
+        if found is None and time.monotonic() < deadline:
+            time.sleep(UNCOMMITTED_POLL_S)
+            continue
+        return QueuedOutcome(run_id=run_id, status="not-pending", detail=state)
+    with session_scope(engine) as session:
         run = session.get(Run, run_id)
         assert run is not None
         queued = queued_of(run)

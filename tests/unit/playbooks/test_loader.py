@@ -139,3 +139,11 @@ def test_schedule_fields_and_names() -> None:
 def test_a_missing_file_names_it(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError, match="cannot read the playbook"):
         load_playbook(tmp_path / "absent.yml", SCHEMAS)
+
+
+def test_a_file_that_is_not_utf8_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yml"
+    path.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(PlaybookError, match="not UTF-8") as raised:
+        load_playbook(path, SCHEMAS)
+    assert "latin1.yml" in str(raised.value)
