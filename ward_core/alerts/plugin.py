@@ -12,7 +12,11 @@ are evaluated, so rules alert on configuration changes and lost neighbours too.
 ``ward_alert_fired`` and ``ward_alert_resolved`` propose a firing rule's ``remediation`` through
 the approval gate and supersede its pending requests once the alert resolves
 (:mod:`.remediate`): the evaluator only announces transitions, and remediation reacts to them
-through the same hooks any plugin has.
+through the same hooks any plugin has. Proposing opens a session to the device (the plan is
+made there), so these reactions run in order on one thread of the plugin's own
+(:meth:`AlertingState.react`): the probe batch that made an alert fire never waits for a device's
+pre-check, and an alert storm cannot stretch a batch past its time limit. ``ward_unconfigure``
+lets the queued reactions finish before the process closes its database.
 
 Nothing is evaluated while no rule is loaded; a database without the alert tables (not migrated)
 is logged once per batch by the event helper and never stops polling.
@@ -22,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from ward_core.alerts.event_metrics import config_rows, link_rows, write_markers
@@ -49,6 +55,7 @@ class AlertingState:
         self.remediation: AlertRemediation | None = None
         self._lock = threading.Lock()
         self._remediation_lock = threading.Lock()
+        self._reactions: ThreadPoolExecutor | None = None
 
     def configure(self, settings: Settings, plugins: WardPlugins) -> None:
         """Keep what the service will need; close a service of a previous configuration."""
@@ -84,8 +91,37 @@ class AlertingState:
                 self.remediation = AlertRemediation(service.engine, self.settings, self.plugins)
             return self.remediation
 
+    def react(self, reaction: Callable[[], object], what: str) -> None:
+        """Run ``reaction`` on the reactions thread, after those queued before it; an error is
+        logged with ``what``, never raised into the evaluation that announced the alert."""
+
+        def guarded() -> None:
+            try:
+                reaction()
+            except Exception:
+                log.exception("alert remediation: %s failed", what)
+
+        with self._remediation_lock:
+            if self._reactions is None:
+                self._reactions = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="ward-alert-remediation"
+                )
+            self._reactions.submit(guarded)
+
+    def settle(self, timeout_s: float | None = None) -> None:
+        """Wait until every reaction queued so far has run (a process that reads their results
+        right after evaluating, such as a test, calls this)."""
+        with self._remediation_lock:
+            reactions = self._reactions
+        if reactions is not None:
+            reactions.submit(lambda: None).result(timeout_s)
+
     def close(self) -> None:
-        """Deliver what is due and release the database and Redis connections."""
+        """Finish the queued reactions, deliver what is due, release the database and Redis."""
+        with self._remediation_lock:
+            reactions, self._reactions = self._reactions, None
+        if reactions is not None:
+            reactions.shutdown(wait=True)
         with self._remediation_lock:
             self.remediation = None
         with self._lock:
@@ -116,14 +152,18 @@ def ward_samples_written(batch: SamplesWritten) -> None:
 
 @hookimpl
 def ward_alert_fired(alert: Alert) -> None:
-    """Propose the rule's remediation, when it declares one (recorded on the alert)."""
-    STATE.get_remediation().fired(alert, known=STATE.get_service().rule(alert.rule))
+    """Propose the rule's remediation, when it declares one (recorded on the alert), on the
+    reactions thread."""
+    remediation, known = STATE.get_remediation(), STATE.get_service().rule(alert.rule)
+    STATE.react(lambda: remediation.fired(alert, known=known), f"proposing for {alert.fingerprint}")
 
 
 @hookimpl
 def ward_alert_resolved(alert: Alert) -> None:
-    """Expire the pending remediation requests the alert caused (superseded)."""
-    STATE.get_remediation().resolved(alert, known=STATE.get_service().rule(alert.rule))
+    """Expire the pending remediation requests the alert caused (superseded), on the reactions
+    thread, after the proposal its firing queued."""
+    remediation, known = STATE.get_remediation(), STATE.get_service().rule(alert.rule)
+    STATE.react(lambda: remediation.resolved(alert, known=known), f"superseding for {alert.fingerprint}")
 
 
 @hookimpl

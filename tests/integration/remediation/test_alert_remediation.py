@@ -22,6 +22,7 @@ import pytest
 from netmiko import ConnectHandler
 from sqlalchemy import select
 
+from ward_core.alerts import plugin as alerting
 from ward_core.alerts.notices import alert_of
 from ward_core.alerts.remediate import AlertRemediation
 from ward_core.audit.log import verify
@@ -111,6 +112,7 @@ def _poll_here(setup: Setup, plugins: WardPlugins, device: str) -> None:
         engine=setup.engine, plugins=plugins, device_names=[device], kinds=["snmp.interfaces"], batch_size=10
     )
     assert not report.failures, report.to_dict()
+    alerting.STATE.settle(120)
 
 
 def _requests(setup: Setup, device: str) -> list[RemediationRequest]:
@@ -298,6 +300,7 @@ def test_a_failed_proposal_is_recorded_and_evaluation_goes_on(
             collected_at=utcnow(),
         )
     )
+    alerting.STATE.settle(120)
     (junos_alert,) = _alerts(setup, "unannounced-change", "edge-junos")
     assert junos_alert.state == "firing"
     (platform,) = _events(setup, junos_alert.id)
