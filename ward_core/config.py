@@ -207,6 +207,12 @@ class Settings(BaseSettings):
         description="Seconds the HTTP API keeps a device-list page in Redis (0: no cache); an "
         "inventory import drops it at once.",
     )
+    api_stream_recheck_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between two checks of an open alert stream's token and permission; a "
+        "token revoked or expired, or a role removed, closes the stream at the next check.",
+    )
 
     @classmethod
     def settings_customise_sources(

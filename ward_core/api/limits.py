@@ -5,8 +5,11 @@ its client address and once against the token it presents (valid or not: guessin
 the limit is for). Beyond ``api_rate_limit_per_address`` or ``api_rate_limit_per_token`` in a
 window the answer is 429 with ``Retry-After`` (seconds until the window ends). With Redis the
 counters are shared by every API process (``INCR`` + ``EXPIRE``, one round trip); without Redis, or
-while Redis fails, they are kept in this process's memory. A fixed window may let up to twice the
-limit through around a window boundary: accepted, since it costs one key per client and window.
+while Redis fails, they are kept in this process's memory. The Redis client is synchronous, so the
+middleware counts in a worker thread: a Redis that hangs until its socket timeout delays only the
+requests waiting for it, never the event loop (WebSocket streams, other requests). A fixed window
+may let up to twice the limit through around a window boundary: accepted, since it costs one key
+per client and window.
 
 Bodies larger than ``api_max_body_bytes`` are refused with 413: at once when ``Content-Length``
 says so, and while reading when a chunked body grows past the limit.
@@ -25,6 +28,7 @@ from typing import Protocol
 from urllib.parse import parse_qsl
 
 import redis
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ward_core.api.auth import COOKIE
@@ -137,7 +141,7 @@ class RateLimitMiddleware:
         token = _token_key(scope)
         if token is not None:
             quotas.append(Quota(f"token:{token}", self.per_token))
-        wait = self.limiter.hit(quotas, time.time())
+        wait = await run_in_threadpool(self.limiter.hit, quotas, time.time())
         if wait is None:
             await self.app(scope, receive, send)
             return

@@ -31,7 +31,7 @@ from ward_core.config import Settings
 from ward_core.db.migrate import require_current_schema
 from ward_core.db.models import AlertRow
 from ward_core.db.session import get_engine, session_scope
-from ward_core.errors import RemediationError, RequestRefused
+from ward_core.errors import IdentityError, RemediationError, RequestRefused
 from ward_core.permissions import APPROVALS_DECIDE, REMEDIATION_PROPOSE
 from ward_core.plugin_manager import load_plugins
 from ward_core.remediation.context import RemediationContext
@@ -396,11 +396,21 @@ def reject_cmd(
     comment: CommentOption = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Reject a request: it never runs."""
+    """Reject a request: it never runs. Without ``approvals.decide``, only your own request
+    (withdrawing it)."""
     with _context(ctx) as rc:
         directory = rc.directory()
         person = current_person(rc.settings, directory)
         directory.require(person, APPROVALS_DECIDE, REMEDIATION_PROPOSE)
+        if APPROVALS_DECIDE not in directory.permissions_of(person.name):
+            with session_scope(rc.engine) as session:
+                detail = request_detail(session, request_id)
+            if detail is not None and detail["requested_by"] != person.name:
+                raise IdentityError(
+                    f"{person.name} lacks the permission {APPROVALS_DECIDE!r}: without it one may only "
+                    f"withdraw one's own request (request {request_id} was requested by "
+                    f"{detail['requested_by']})"
+                )
         outcome = decide(rc, request_id=request_id, person=person, approve=False, comment=comment)
     if as_json:
         print_json(outcome.to_dict())

@@ -4,6 +4,11 @@ A token belongs to a user of the roles file; its scopes (``--scope``, repeatable
 permissions the user holds now, and default to all of them. The token is printed once and only its
 SHA-256 is stored: lose it and create another. Whoever can reach ward's database can mint tokens,
 as they can run migrations: the command is for the people who run ward.
+
+Creating and revoking a token are recorded in the hash-chained audit log (``token.created``,
+``token.revoked``) in the same transaction, naming the acting person (``WARD_TOKEN``'s owner or
+``WARD_USER``, as every command resolves them; the login name when neither is set), the token's
+id, owner and scopes, never the token.
 """
 
 from __future__ import annotations
@@ -19,15 +24,18 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from ward_core.api.tokens import create_token, list_tokens, parse_expiry, revoke_token
+from ward_core.audit.log import append
 from ward_core.cli.context import print_json, settings_of
 from ward_core.config import Settings
 from ward_core.db.migrate import require_current_schema
 from ward_core.db.session import get_engine, session_scope
 from ward_core.db.types import utcnow
-from ward_core.remediation.identity import load_directory
+from ward_core.remediation.identity import Directory, current_person, load_directory
 
 app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
 PIPE_WIDTH = 200
+TOKEN_CREATED = "token.created"
+TOKEN_REVOKED = "token.revoked"
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -46,9 +54,11 @@ def _engine(settings: Settings) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _creator(settings: Settings) -> str:
-    if settings.user:
-        return settings.user
+def _actor(settings: Settings, directory: Directory) -> str:
+    """Who is acting: the identity every command resolves (IdentityError when it is given but
+    wrong), else the login name: the people who run ward need not be users of the roles file."""
+    if settings.token or settings.user:
+        return current_person(settings, directory).name
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -72,6 +82,7 @@ def create_cmd(
     now = utcnow()
     expires_at = parse_expiry(expires, now)
     directory = load_directory(settings)
+    actor = _actor(settings, directory)
     with _engine(settings) as engine, session_scope(engine) as session:
         issued = create_token(
             session,
@@ -79,9 +90,22 @@ def create_cmd(
             user=user,
             scopes=scope,
             expires_at=expires_at,
-            created_by=_creator(settings),
+            created_by=actor,
             description=description,
             now=now,
+        )
+        made = issued.info
+        append(
+            session,
+            actor=actor,
+            kind=TOKEN_CREATED,
+            now=now,
+            payload={
+                "token": made.id,
+                "user": made.user,
+                "scopes": list(made.scopes),
+                "expires_at": made.expires_at.isoformat() if made.expires_at else None,
+            },
         )
     if as_json:
         print_json({**issued.info.to_dict(now), "token": issued.token})
@@ -130,8 +154,18 @@ def revoke_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke a token: refused from the next request on."""
-    with _engine(settings_of(ctx)) as engine, session_scope(engine) as session:
-        info = revoke_token(session, token_id)
+    settings = settings_of(ctx)
+    actor = _actor(settings, load_directory(settings))
+    now = utcnow()
+    with _engine(settings) as engine, session_scope(engine) as session:
+        info = revoke_token(session, token_id, now)
+        append(
+            session,
+            actor=actor,
+            kind=TOKEN_REVOKED,
+            now=now,
+            payload={"token": info.id, "user": info.user},
+        )
     if as_json:
         print_json(info.to_dict())
         return

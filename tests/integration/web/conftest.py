@@ -371,6 +371,7 @@ def web(tmp_path_factory: pytest.TempPathFactory, schema_url: str, redis_db_url:
             WARD_APPROVAL_POLICY_FILE=str(policy),
             WARD_REMEDIATION_DEVICE_TIMEOUT_S="8",
             WARD_LAB_DIR=str(lab.lab_dir),
+            WARD_API_STREAM_RECHECK_S="1",
         )
         port = free_port()
         api = Background(

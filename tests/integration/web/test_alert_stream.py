@@ -133,3 +133,15 @@ def test_refused_connections_are_audited(web: Web) -> None:
     records = web.audit(kind="api.unauthorized")
     assert len(records) == before + 1
     assert json.loads(records[-1].payload)["route"] == f"WEBSOCKET {PATH}"
+
+
+def test_an_open_stream_closes_once_its_token_is_revoked(web: Web) -> None:
+    made = web.ward(None, "tokens", "create", "--user", "carol", "--expires", "1h", "--json")
+    assert made.code == 0, made.err
+    issued = made.json()
+    with stream(web, str(issued["token"])) as conn:
+        assert receive(conn)["type"] == "ready"
+        revoked = web.ward(None, "tokens", "revoke", str(issued["id"]))
+        assert revoked.code == 0, revoked.err
+        message, code, reason = closing(conn)
+    assert message["type"] == "error" and code == 4401, (message, code, reason)

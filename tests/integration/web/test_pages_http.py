@@ -96,7 +96,13 @@ def test_a_decision_without_the_csrf_token_or_from_another_site_changes_nothing(
         assert answer.status_code == 403 and "reload the page" in alert_text(answer)
     assert web.request(request_id).state == "pending"
     assert web.audit(request_id, "decision.recorded") == []
-    rejected = decide(bob, request_id, "reject", comment="not during business hours")
+    rejected = decide(
+        bob,
+        request_id,
+        "reject",
+        comment="not during business hours",
+        plan_hash=web.request(request_id).plan_hash,
+    )
     assert rejected.status_code == 303 and rejected.headers["location"].endswith("?done=rejected")
     assert web.request(request_id).state == "rejected"
 
@@ -108,7 +114,9 @@ def test_policy_refusals_are_shown_on_the_page(web: Web, session_of: object) -> 
     assert changed.status_code == 409
     assert "plan hash 'deadbeefdeadbeef' is not the request's current plan" in alert_text(changed)
 
-    assert decide(bob, stale_plan, "reject", comment="wrong interface").status_code == 303
+    shown_hash = web.request(stale_plan).plan_hash
+    withdrawn = decide(bob, stale_plan, "reject", comment="wrong interface", plan_hash=shown_hash)
+    assert withdrawn.status_code == 303
     late = decide(carol, stale_plan, "approve", plan_hash=web.request(stale_plan).plan_hash)
     assert late.status_code == 409 and "the request is rejected: it can no longer be decided" in alert_text(
         late

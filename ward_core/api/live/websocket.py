@@ -17,6 +17,9 @@ first, then live ones, without loss. Refusals close the socket after accepting i
 can read why: close code 4400 (bad ``last_event_id``), 4401 (no or bad token), 4403 (no
 ``alerts.view``, or a cookie sent from another site's page), 4503 (no Redis configured), 1011 (Redis
 failed; reconnect with the last id). Refusals of 4401/4403 are audited like any endpoint's.
+
+An open socket is checked again every ``Settings.api_stream_recheck_s``: a token revoked or expired,
+or a role removed, since the handshake closes it with 4401 or 4403 and the reason, audited the same.
 """
 
 from __future__ import annotations
@@ -118,6 +121,22 @@ async def _send_events(websocket: WebSocket, hub: AlertHub, after: StreamId | No
         await websocket.send_text(json.dumps(_wire(item), sort_keys=True))
 
 
+async def _recheck(websocket: WebSocket, every_s: float) -> None:
+    """Check the caller's token and permission again every ``every_s``; close when refused."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await run_in_threadpool(_VIEW, websocket)
+        except ApiError as exc:
+            await _refuse_open(websocket, 4000 + exc.status_code, exc.status_code, str(exc.detail))
+            return
+
+
+async def _refuse_open(websocket: WebSocket, code: int, status: int, message: str) -> None:
+    await websocket.send_text(json.dumps({"type": "error", "status": status, "message": message}))
+    await websocket.close(code=code, reason=message.encode()[:REASON_LIMIT].decode(errors="ignore"))
+
+
 async def _until_closed(websocket: WebSocket) -> None:
     """Read (and ignore) what the client sends until it disconnects."""
     with contextlib.suppress(WebSocketDisconnect):
@@ -158,7 +177,8 @@ async def alert_stream(websocket: WebSocket, last_event_id: str | None = None) -
     await websocket.accept()
     sender = asyncio.create_task(_send_events(websocket, hub, after))
     watcher = asyncio.create_task(_until_closed(websocket))
-    done, pending = await asyncio.wait({sender, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    checker = asyncio.create_task(_recheck(websocket, api_state(websocket).settings.api_stream_recheck_s))
+    done, pending = await asyncio.wait({sender, watcher, checker}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
     if pending:

@@ -8,6 +8,11 @@ the roles file gives them now. A request that becomes approved is handed to a wo
 (``queued`` says where); a refusal is 409 with the policy's reason (the requester approving their
 own request, an expired or decided request, a stale plan hash, a missing role), and is audited by
 the service as well as by the API.
+
+Rejecting needs ``approvals.decide``, or ``remediation.propose`` for withdrawing one's own request:
+a proposer rejecting someone else's request is refused 403 before policy is asked. A request's
+detail is served with its device output redacted (:mod:`ward_core.api.redaction`). Evidence keys
+that requests proposed by alert rules use (:data:`RESERVED_EVIDENCE`) are refused 422.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ from ward_core.alerts.notices import row_to_dict
 from ward_core.api.auth import Principal, require
 from ward_core.api.errors import ApiError
 from ward_core.api.listing import Encoded, json_answer
+from ward_core.api.redaction import redacted_request
 from ward_core.api.routes.common import PREFIX, Body, conflict, not_found, ok
 from ward_core.api.state import ApiState, api_state
 from ward_core.db.models import AlertRow
 from ward_core.permissions import APPROVALS_DECIDE, REMEDIATION_PROPOSE, REMEDIATION_VIEW
 from ward_core.remediation.decisions import decide, expire_due
 from ward_core.remediation.identity import Person
+from ward_core.remediation.instances import INSTANCE_KEY
 from ward_core.remediation.proposals import propose
 from ward_core.remediation.queries import list_requests, request_detail
 from ward_core.remediation.runtime import enqueue
@@ -39,6 +46,9 @@ CanPropose = Annotated[Principal, Depends(require(REMEDIATION_PROPOSE))]
 CanDecide = Annotated[Principal, Depends(require(APPROVALS_DECIDE))]
 CanReject = Annotated[Principal, Depends(require(APPROVALS_DECIDE, REMEDIATION_PROPOSE))]
 RequestId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The request id.", examples=[7])]
+RESERVED_EVIDENCE = (INSTANCE_KEY, "source", "alert")
+"""Evidence keys of requests alert rules propose (:mod:`ward_core.alerts.remediate`): a proposal's
+own evidence may not set them (``alert`` is filled in from the body's ``alert`` id)."""
 StateName = Literal["pending", "approved", "rejected", "expired", "running", "succeeded", "failed"]
 
 SUMMARY_EXAMPLE: dict[str, Any] = {
@@ -158,10 +168,13 @@ def _alert_evidence(state: ApiState, alert_id: int) -> dict[str, Any]:
         return row_to_dict(row)
 
 
-def _exists(state: ApiState, request_id: int) -> None:
+def _requester(state: ApiState, request_id: int) -> str:
+    """Who requested ``request_id``; ApiError 404 when there is no such request."""
     with state.sessions() as session:
-        if request_detail(session, request_id) is None:
-            raise ApiError(404, f"no remediation request {request_id}")
+        detail = request_detail(session, request_id)
+    if detail is None:
+        raise ApiError(404, f"no remediation request {request_id}")
+    return str(detail["requested_by"])
 
 
 def _list(request: Request, states: list[str] | None, device: str | None, limit: int) -> Response:
@@ -213,11 +226,12 @@ def list_pending(
 def show_remediation(request: Request, request_id: RequestId, principal: CanView) -> dict[str, Any]:
     """Everything an approval binds to: the plan and its hash, pre-check output, evidence, the
     decisions so far, the execution and the audit trail."""
-    with api_state(request).sessions() as session:
+    state = api_state(request)
+    with state.sessions() as session:
         detail = request_detail(session, request_id)
-    if detail is None:
-        raise ApiError(404, f"no remediation request {request_id}")
-    return detail
+        if detail is None:
+            raise ApiError(404, f"no remediation request {request_id}")
+        return redacted_request(state.plugins, session, detail)
 
 
 @router.post(
@@ -252,6 +266,13 @@ def propose_remediation(request: Request, body: ProposeBody, principal: CanPropo
 
 
 def _propose(state: ApiState, body: ProposeBody, principal: Principal) -> dict[str, Any]:
+    for key in RESERVED_EVIDENCE:
+        if key in body.evidence:
+            raise ApiError(
+                422,
+                f"body.evidence.{key}: reserved for requests alert rules propose"
+                + (" (name the alert with body.alert)" if key == "alert" else ""),
+            )
     evidence: dict[str, Any] = dict(body.evidence)
     severity = body.severity
     if body.alert is not None:
@@ -306,14 +327,21 @@ def approve(
     },
 )
 def reject(request: Request, request_id: RequestId, body: RejectBody, principal: CanReject) -> dict[str, Any]:
-    """Reject a request: it never runs. The requester may withdraw their own."""
+    """Reject a request: it never runs. The requester may withdraw their own (``remediation.propose``
+    suffices for that); anyone else's needs ``approvals.decide``."""
     return _decide(api_state(request), request_id, principal, False, body.comment, None)
 
 
 def _decide(
     state: ApiState, request_id: int, principal: Principal, approve: bool, comment: str, plan_hash: str | None
 ) -> dict[str, Any]:
-    _exists(state, request_id)
+    requester = _requester(state, request_id)
+    if not approve and not principal.can(APPROVALS_DECIDE) and requester != principal.user:
+        raise ApiError(
+            403,
+            f"{principal.user} lacks the permission {APPROVALS_DECIDE}: without it one may only "
+            f"withdraw one's own request (request {request_id} was requested by {requester})",
+        )
     rc = state.remediation
     outcome = decide(
         rc,

@@ -2,7 +2,8 @@
 
 Results of playbook steps may hold device output (``show`` commands): every text in a result goes
 through the plugins' redaction chain for the device's platform before it is served, as stored
-configurations do, so a ``show running-config`` kept in a run never hands out its secrets.
+configurations do, so a ``show running-config`` kept in a run never hands out its secrets; the
+``--var`` values a queued run was given are hidden (:mod:`ward_core.api.redaction`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,15 @@ from fastapi.responses import Response
 from ward_core.api.auth import Principal, require
 from ward_core.api.errors import ApiError
 from ward_core.api.listing import Encoded, json_answer
+from ward_core.api.redaction import UNKNOWN_PLATFORM, hidden_vars, redact_tree
 from ward_core.api.routes.common import PREFIX, Db, not_found, ok
 from ward_core.api.state import api_state
 from ward_core.inventory.queries import load_devices
 from ward_core.permissions import RUNS_VIEW
 from ward_core.playbooks.records import list_runs, show_run
-from ward_core.plugin_manager import WardPlugins
 
 router = APIRouter(prefix=PREFIX, tags=["runs"])
 CanView = Annotated[Principal, Depends(require(RUNS_VIEW))]
-UNKNOWN_PLATFORM = "unknown"
 
 RUN_EXAMPLE: dict[str, Any] = {
     "id": 17,
@@ -37,17 +37,6 @@ RUN_EXAMPLE: dict[str, Any] = {
     "summary": {"totals": {"ok": 875}},
     "results": 875,
 }
-
-
-def redact_tree(plugins: WardPlugins, platform: str, value: Any) -> Any:
-    """``value`` with every string passed through the redaction chain of ``platform``."""
-    if isinstance(value, str):
-        return plugins.redact_backup(platform, value)
-    if isinstance(value, list):
-        return [redact_tree(plugins, platform, v) for v in value]
-    if isinstance(value, dict):
-        return {k: redact_tree(plugins, platform, v) for k, v in value.items()}
-    return value
 
 
 @router.get(
@@ -100,11 +89,12 @@ def show_run_endpoint(
     principal: CanView,
     session: Db,
 ) -> dict[str, Any]:
-    """One run: what it was asked, and every result per device and step."""
+    """One run: what it was asked (``--var`` values hidden), and every result per device and step."""
     found = show_run(session, run_id)
     if found is None:
         raise ApiError(404, f"no run {run_id}")
     plugins = api_state(request).plugins
+    found["params"] = hidden_vars(found["params"])
     names = {r["device"] for r in found["results"]}
     platforms = {d.name: d.platform for d in load_devices(session, names=names)}
     for result in found["results"]:

@@ -4,7 +4,9 @@ Server-rendered (Jinja2, :mod:`ward_core.api.web.templates`); the only script is
 page's live alert list. Decisions go through :func:`ward_core.remediation.decisions.decide` and
 :func:`ward_core.remediation.runtime.enqueue`, the functions ``ward approvals approve`` calls, so
 the page refuses exactly what policy refuses (own request, expired, already decided, plan changed,
-a role the rule does not count): the refusal is shown on the page with status 409.
+a role the rule does not count): the refusal is shown on the page with status 409. A decision is
+bound to the plan the page showed: a form without its ``plan_hash`` is refused with 400, never
+taken as "whatever plan is current".
 
 Access: pages need ``remediation.view`` (queue, request) or ``devices.view`` (status); deciding
 needs ``approvals.decide``. Without a valid session a page redirects to the login form; without
@@ -215,7 +217,7 @@ def queue(request: Request) -> Response:
     state = api_state(request)
     now = utcnow()
     with state.sessions() as session:
-        cards = pending_cards(session, state.settings, state.remediation.registry, now)
+        cards = pending_cards(session, state.settings, state.remediation.registry, now, state.plugins)
         recent = recent_requests(session)
     return _render(
         request,
@@ -238,7 +240,9 @@ def _card_page(
         request.scope[REFUSAL_KEY] = error
     state = api_state(request)
     with state.sessions() as session:
-        card = request_card(session, state.settings, state.remediation.registry, request_id, utcnow())
+        card = request_card(
+            session, state.settings, state.remediation.registry, request_id, utcnow(), state.plugins
+        )
     if card is None:
         return _refused(request, 404, f"there is no remediation request {request_id}", principal)
     return _render(
@@ -298,6 +302,15 @@ def decide_request(
         return _card_page(
             request, principal, request_id, status=400, error=f"comment: at most {COMMENT_LIMIT} characters"
         )
+    if not plan_hash.strip():
+        return _card_page(
+            request,
+            principal,
+            request_id,
+            status=400,
+            error="plan_hash: missing (the form carries the hash of the plan you reviewed): "
+            "reload the page and decide again",
+        )
     approve = decision == "approve"
     ctx = api_state(request).remediation
     try:
@@ -307,7 +320,7 @@ def decide_request(
             person=Person(principal.user, principal.roles),
             approve=approve,
             comment=comment.strip(),
-            plan_hash=plan_hash.strip() or None,
+            plan_hash=plan_hash.strip(),
         )
     except DecisionRefused as exc:
         return _card_page(request, principal, request_id, status=409, error=exc.reason)

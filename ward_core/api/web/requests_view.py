@@ -3,6 +3,8 @@
 A card holds everything an approver needs to decide without another tool: the plan's exact
 commands and pre-check output, the predicted configuration diff, the evidence, who asked and why,
 the approvals given for the *current* plan against the policy's count, and the time left.
+Device output (the pre-check, step outputs, the transcript) is shown redacted for the device's
+platform, as the REST API serves it (:mod:`ward_core.api.redaction`).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ward_core.api.redaction import redacted_request
 from ward_core.api.web.config_diff import ConfigDiff, predict
 from ward_core.backup.features import load_compliance
 from ward_core.backup.queries import latest, version_text
 from ward_core.backup.rules import templates_root
 from ward_core.config import Settings
 from ward_core.errors import WardError
+from ward_core.plugin_manager import WardPlugins
 from ward_core.remediation.queries import list_requests, request_detail
 from ward_core.remediation.registry import ActionRegistry
 from ward_core.remediation.states import OPEN, RequestState
@@ -165,12 +169,18 @@ def _steps(outcome: Mapping[str, Any] | None) -> tuple[StepView, ...]:
 
 
 def request_card(
-    session: Session, settings: Settings, registry: ActionRegistry, request_id: int, now: datetime
+    session: Session,
+    settings: Settings,
+    registry: ActionRegistry,
+    request_id: int,
+    now: datetime,
+    plugins: WardPlugins,
 ) -> RequestCard | None:
-    """The card of request ``request_id``, or None when there is no such request."""
-    detail = request_detail(session, request_id)
-    if detail is None:
+    """The card of request ``request_id`` (device output redacted), or None when there is none."""
+    found = request_detail(session, request_id)
+    if found is None:
         return None
+    detail = redacted_request(plugins, session, found)
     plan: Mapping[str, Any] = detail["plan"] or {}
     changes_config = (
         registry.get(detail["action"]).changes_config if detail["action"] in registry.names() else False
@@ -211,11 +221,11 @@ def request_card(
 
 
 def pending_cards(
-    session: Session, settings: Settings, registry: ActionRegistry, now: datetime
+    session: Session, settings: Settings, registry: ActionRegistry, now: datetime, plugins: WardPlugins
 ) -> list[RequestCard]:
     """Cards of the requests waiting for decisions, oldest first (the next to expire on top)."""
     rows = list_requests(session, states=[RequestState.PENDING.value], limit=QUEUE_LIMIT)
-    cards = [request_card(session, settings, registry, row.id, now) for row in reversed(rows)]
+    cards = [request_card(session, settings, registry, row.id, now, plugins) for row in reversed(rows)]
     return [card for card in cards if card is not None]
 
 
