@@ -160,3 +160,17 @@ def test_logging_out_clears_the_cookie(web: Web, session_of: object) -> None:
     assert out.headers["set-cookie"].startswith('ward_token="";') and "Max-Age=0" in out.headers["set-cookie"]
     after = bob.get("/ui/approvals")
     assert after.status_code == 303 and after.headers["location"].startswith("/ui/login")
+
+
+def test_a_decision_from_a_token_without_approvals_decide_is_refused_and_changes_nothing(
+    web: Web, session_of: object
+) -> None:
+    request_id = web.propose("alice", "ios.interface_bounce", "br001-sw3", f"interface={UPLINK}", "hold_s=1")
+    web.tokens["bob-view-only"] = web.token("bob", "remediation.view")
+    viewer = session_of("bob-view-only")  # type: ignore[operator]
+    plan_hash = web.request(request_id).plan_hash
+    for decision in ("approve", "reject"):
+        answer = decide(viewer, request_id, decision, plan_hash=plan_hash)
+        assert answer.status_code == 403 and "approvals.decide" in answer.text, answer.text[:2000]
+    assert web.request(request_id).state == "pending"
+    assert web.audit(request_id, "decision.recorded") == []
