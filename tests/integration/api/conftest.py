@@ -14,7 +14,6 @@ import json
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,19 +25,19 @@ import pytest
 import uvicorn
 import yaml
 from fastapi import FastAPI
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
 from ward_core.api.app import create_app
 from ward_core.api.tokens import create_token
 from ward_core.audit.log import entries
 from ward_core.config import Settings, load_settings
-from ward_core.db import get_engine, session_scope, upgrade
+from ward_core.db import get_engine, session_scope
 from ward_core.db.models import AuditRecord
 from ward_core.inventory.importer import import_inventory
 from ward_core.remediation.identity import load_directory
 from ward_core.testing.redis_db import claimed_redis_db
+from ward_core.testing.workers import migrated_schema
 
 REPO = Path(__file__).resolve().parents[3]
 INVENTORY = REPO / "tests" / "data" / "inventory" / "example.yml"
@@ -112,21 +111,8 @@ class ApiEnv:
 @pytest.fixture(scope="module")
 def api_db_url(postgres_url: str) -> Iterator[str]:
     """A migrated PostgreSQL schema of the module's own (dropped afterwards)."""
-    schema = f"api_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    engine = get_engine(rendered, poolclass=NullPool)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield rendered
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with migrated_schema(postgres_url, "api") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

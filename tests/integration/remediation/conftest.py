@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +24,15 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import Engine, create_engine, make_url, select, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, select
 
-from ward_core.db import get_engine, session_scope, upgrade
+from ward_core.db import get_engine, session_scope
 from ward_core.db.models import AuditRecord, RemediationRequest
 from ward_core.inventory.importer import import_inventory
 from ward_core.lab import control
 from ward_core.testing.lab import RunningLab, running_lab
 from ward_core.testing.redis_db import claimed_redis_db
+from ward_core.testing.workers import migrated_schema
 
 WARD = [sys.executable, "-m", "ward_core.cli"]
 
@@ -71,21 +70,8 @@ def redis_db_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def schema_url(postgres_url: str) -> Iterator[str]:
     """A migrated PostgreSQL schema of the module's own (its URL sets ``search_path``)."""
-    schema = f"r_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    engine = get_engine(rendered, poolclass=NullPool)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield rendered
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with migrated_schema(postgres_url, "r") as url:
+        yield url
 
 
 @dataclass

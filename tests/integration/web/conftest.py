@@ -25,7 +25,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.pool import NullPool
 
 import ward_core
@@ -43,7 +42,7 @@ from ward_core.alerts.rulefile import Checks, read_rule_files
 from ward_core.alerts.rules_store import store_rules
 from ward_core.alerts.vocabulary import vocabulary_of
 from ward_core.config import Settings
-from ward_core.db import get_engine, session_scope, upgrade
+from ward_core.db import get_engine, session_scope
 from ward_core.db.models import AuditRecord, Device, RemediationRequest
 from ward_core.db.types import utcnow
 from ward_core.inventory.importer import import_inventory
@@ -53,6 +52,7 @@ from ward_core.probes import run_probe_batch
 from ward_core.probes.store import LatestRow, upsert_latest
 from ward_core.testing.lab import RunningLab, running_lab
 from ward_core.testing.redis_db import claimed_redis_db
+from ward_core.testing.workers import migrated_schema
 from ward_core.types import DeviceTarget, Metric, ProbeBatchResult, ProbeKind, ProbeOptions, ProbeResult
 
 WARD = [sys.executable, "-m", "ward_core.cli"]
@@ -117,21 +117,8 @@ def redis_db_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def schema_url(postgres_url: str) -> Iterator[str]:
     """A migrated PostgreSQL schema of its own (its URL sets ``search_path``)."""
-    schema = f"web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    engine = get_engine(rendered, poolclass=NullPool)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield rendered
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with migrated_schema(postgres_url, "web") as url:
+        yield url
 
 
 @dataclass

@@ -27,12 +27,12 @@ from typing import Any
 import pytest
 import redis
 import yaml
-from sqlalchemy import Engine, create_engine, make_url, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine
 
-from ward_core.db import get_engine, upgrade
+from ward_core.db import get_engine
 from ward_core.testing.network import TcpListener
 from ward_core.testing.redis_db import claimed_redis_db
+from ward_core.testing.workers import migrated_schema
 
 WARD = [sys.executable, "-m", "ward_core.cli"]
 
@@ -81,21 +81,8 @@ def pg_url(postgres_url: str) -> Iterator[str]:
     scheduler refuse an unmigrated database), and no connection is kept open meanwhile, so a test
     may terminate every backend of the database.
     """
-    schema = f"w_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    engine = get_engine(rendered, poolclass=NullPool)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield rendered
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with migrated_schema(postgres_url, "w") as url:
+        yield url
 
 
 @pytest.fixture
