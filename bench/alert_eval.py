@@ -29,7 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -37,7 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, text
 
 import ward_core
 import ward_core.alerts.plugin
@@ -47,12 +46,13 @@ from ward_core.alerts.rules_store import store_rules
 from ward_core.alerts.service import AlertService
 from ward_core.alerts.vocabulary import vocabulary_of
 from ward_core.config import Settings
-from ward_core.db import get_engine, session_scope, upgrade
+from ward_core.db import session_scope
 from ward_core.db.models import Device, Group, Region, Site
 from ward_core.plugin_manager import WardPlugins
 from ward_core.probes import run_probe_batch
 from ward_core.probes.labels import labels_key
 from ward_core.probes.store import LatestRow, SampleRow, upsert_latest, write_samples
+from ward_core.testing.workers import scratch_database
 from ward_core.types import DeviceTarget, Metric, ProbeBatchResult, ProbeKind, ProbeOptions, ProbeResult
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
@@ -105,31 +105,6 @@ rules:
   - {name: loss-per-rtt, expr: "last(ping.loss_pct) / last(ping.rtt_avg_ms) > 1"}
 """
 LATENCY_RULE = f"  - {{name: bench-flip, expr: 'last({LATENCY_METRIC}) > 50', notify: [webhook]}}\n"
-
-
-@contextmanager
-def scratch_database() -> Iterator[tuple[Engine, str]]:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"ward_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = get_engine(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 # --------------------------------------------------------------------------- fleet and samples
@@ -373,7 +348,7 @@ def main() -> None:
     parser.add_argument("--flips", type=int, default=100)
     args = parser.parse_args()
 
-    with scratch_database() as (engine, url):
+    with scratch_database(ADMIN_URL) as (engine, url):
         clock = time.perf_counter()
         ids = add_fleet(engine, args.devices)
         now = datetime.now(UTC)

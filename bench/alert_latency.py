@@ -42,7 +42,7 @@ import httpx
 import redis
 import ward_live.plugin
 import yaml
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine
 from websockets.sync.client import connect
 
 import ward_core
@@ -53,11 +53,12 @@ from ward_core.alerts.vocabulary import vocabulary_of
 from ward_core.api.live.events import StreamId
 from ward_core.api.tokens import create_token
 from ward_core.config import Settings
-from ward_core.db import get_engine, session_scope, upgrade
+from ward_core.db import session_scope
 from ward_core.db.models import Device, Site
 from ward_core.plugin_manager import WardPlugins
 from ward_core.probes import run_probe_batch
 from ward_core.remediation.identity import parse_directory
+from ward_core.testing.workers import scratch_database
 from ward_core.types import DeviceTarget, Metric, ProbeBatchResult, ProbeKind, ProbeOptions, ProbeResult
 
 ADMIN_URL = os.environ.get("WARD_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -131,31 +132,6 @@ class Client(threading.Thread):
                 elif message["type"] == "alert":
                     key = (message["alert"]["device"], message["event"])
                     self.arrivals.setdefault(key, []).append((at, message["id"]))
-
-
-@contextmanager
-def scratch_database() -> Iterator[tuple[Engine, str]]:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"ward_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = get_engine(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 @contextmanager
@@ -309,7 +285,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with (
-        scratch_database() as (engine, url),
+        scratch_database(ADMIN_URL) as (engine, url),
         scratch_redis() as redis_url,
         tempfile.TemporaryDirectory() as tmp,
     ):

@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,44 +42,20 @@ from pathlib import Path
 import httpx
 import redis
 import yaml
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine
 
 from ward_core.api.tokens import create_token
 from ward_core.config import load_settings
-from ward_core.db import get_engine, session_scope, upgrade
+from ward_core.db import session_scope
 from ward_core.db.models import CredentialRef, Device, Group, GroupMember, Region, Site
 from ward_core.inventory.queries import select_devices
 from ward_core.remediation.identity import load_directory
 from ward_core.testing.redis_db import delete_ward_keys
+from ward_core.testing.workers import scratch_database
 
 ADMIN_URL = os.environ.get("WARD_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("WARD_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 GOAL_P50_MS = 10.0
-
-
-@contextmanager
-def scratch_database() -> Iterator[tuple[Engine, str]]:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"ward_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = get_engine(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def add_fleet(engine: Engine, count: int) -> None:
@@ -194,7 +169,7 @@ def timed(
 
 def measure(size: int, requests: int, warmup: int) -> list[Row]:
     rows: list[Row] = []
-    with scratch_database() as (engine, url), tempfile.TemporaryDirectory() as folder:
+    with scratch_database(ADMIN_URL) as (engine, url), tempfile.TemporaryDirectory() as folder:
         add_fleet(engine, size)
         roles = Path(folder) / "roles.yml"
         roles.write_text(yaml.safe_dump({"users": {"dash": {"roles": ["viewer"]}}}), encoding="utf-8")
